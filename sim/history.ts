@@ -1,0 +1,84 @@
+import type { SimTimeUs } from "./time.js";
+
+/**
+ * Jepsen's operation types: `invoke` starts an operation; `ok` says it happened, `fail`
+ * says it definitely did not, `info` says the outcome is unknown (it may have happened).
+ */
+export type OpType = "invoke" | "ok" | "fail" | "info";
+
+export interface HistoryOp {
+  readonly index: number;
+  readonly type: OpType;
+  readonly process: string;
+  readonly f: string;
+  readonly value: unknown;
+  readonly timeUs: SimTimeUs;
+  /** Index of the trace record written when the op was recorded: links history to trace. */
+  readonly traceIndex: number;
+  /** For completions: the index of the matching invoke. */
+  readonly invokeIndex?: number;
+  readonly error?: string;
+}
+
+export interface HistoryClock {
+  nowUs(): SimTimeUs;
+  traceOp(op: Omit<HistoryOp, "traceIndex" | "index">): number;
+}
+
+/** The client-visible history of a run, in the order operations were observed. */
+export class History {
+  private readonly entries: HistoryOp[] = [];
+  private readonly open = new Map<string, number>();
+
+  constructor(private readonly clock: HistoryClock) {}
+
+  get ops(): readonly HistoryOp[] {
+    return this.entries;
+  }
+
+  invoke(process: string, f: string, value: unknown): HistoryOp {
+    if (this.open.has(process)) {
+      throw new Error(`history: process ${process} invoked ${f} while an operation is still open`);
+    }
+    const op = this.append({ type: "invoke", process, f, value, timeUs: this.clock.nowUs() });
+    this.open.set(process, op.index);
+    return op;
+  }
+
+  ok(process: string, value: unknown): HistoryOp {
+    return this.complete("ok", process, value);
+  }
+
+  fail(process: string, value: unknown, error?: string): HistoryOp {
+    return this.complete("fail", process, value, error);
+  }
+
+  info(process: string, value: unknown, error?: string): HistoryOp {
+    return this.complete("info", process, value, error);
+  }
+
+  isOpen(process: string): boolean {
+    return this.open.has(process);
+  }
+
+  /** The invoke an op completes (or the op itself for an invoke). */
+  invocationOf(op: HistoryOp): HistoryOp {
+    return op.invokeIndex === undefined ? op : (this.entries[op.invokeIndex] as HistoryOp);
+  }
+
+  private complete(type: Exclude<OpType, "invoke">, process: string, value: unknown, error?: string): HistoryOp {
+    const invokeIndex = this.open.get(process);
+    if (invokeIndex === undefined) throw new Error(`history: process ${process} completed an operation it never invoked`);
+    this.open.delete(process);
+    const invoke = this.entries[invokeIndex] as HistoryOp;
+    const base = { type, process, f: invoke.f, value, timeUs: this.clock.nowUs(), invokeIndex };
+    return this.append(error === undefined ? base : { ...base, error });
+  }
+
+  private append(partial: Omit<HistoryOp, "traceIndex" | "index">): HistoryOp {
+    const traceIndex = this.clock.traceOp(partial);
+    const op: HistoryOp = { index: this.entries.length, traceIndex, ...partial };
+    this.entries.push(op);
+    return op;
+  }
+}

@@ -1,0 +1,11 @@
+export type { Actor, ActorFactory, Message, NodeContext, Timer } from "./actor.js";
+export { Assertions, type AssertionFailure, type AssertionKind, type AssertionStat } from "./assertions.js";
+export { NodeClock } from "./clock.js";
+export { Disk, DiskFile } from "./disk.js";
+export { EventQueue, type QueuedEvent } from "./event-queue.js";
+export { History, type HistoryOp, type OpType } from "./history.js";
+export { SimNode, type NodeStatus } from "./node.js";
+export { Rng } from "./rng.js";
+export { Simulation, type OnlineInvariant, type SimulationOptions, type Transport } from "./simulation.js";
+export { formatUs, msToUs, usToMs, US_PER_MS, US_PER_SEC, type SimTimeUs } from "./time.js";
+export { Trace, traceRecordToJson, type TraceFields, type TraceListener, type TraceRecord, type TraceValue } from "./trace.js";
