@@ -18,8 +18,12 @@ export interface AssertionFailure {
 
 export interface AssertionClock {
   nowUs(): SimTimeUs;
-  traceCount(): number;
+  /** Records the failure in the trace; returns the record's index. */
+  traceFailure(name: string): number;
 }
+
+/** Failures kept per assertion; later ones are only counted (a broken invariant tends to break again and again). */
+export const FAILURES_KEPT_PER_ASSERTION = 20;
 
 /**
  * Antithesis-style assertions. `always` must hold at every evaluation (a failure fails the
@@ -29,11 +33,18 @@ export interface AssertionClock {
 export class Assertions {
   private readonly stats = new Map<string, AssertionStat>();
   private readonly failed: AssertionFailure[] = [];
+  private readonly failureCounts = new Map<string, number>();
 
   constructor(private readonly clock: AssertionClock) {}
 
+  /** The first failures of each `always` assertion, in the order they happened. */
   get failures(): readonly AssertionFailure[] {
     return this.failed;
+  }
+
+  /** How many times each `always` assertion failed in all. */
+  failureCount(name: string): number {
+    return this.failureCounts.get(name) ?? 0;
   }
 
   always(condition: boolean, name: string, details?: () => unknown): boolean {
@@ -43,7 +54,10 @@ export class Assertions {
       stat.hits++;
       return true;
     }
-    this.failed.push({ name, timeUs: this.clock.nowUs(), traceIndex: this.clock.traceCount(), details: details?.() });
+    const traceIndex = this.clock.traceFailure(name);
+    const count = (this.failureCounts.get(name) ?? 0) + 1;
+    this.failureCounts.set(name, count);
+    if (count <= FAILURES_KEPT_PER_ASSERTION) this.failed.push({ name, timeUs: this.clock.nowUs(), traceIndex, details: details?.() });
     return false;
   }
 

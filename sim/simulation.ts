@@ -97,7 +97,7 @@ export class Simulation implements NodeHost {
     this.queue = new EventQueue<QueuedEvent>(tieRng ? () => tieRng.uint32() : undefined);
     this.bugs = new Set(options.bugs ?? []);
     this.history = new History({ nowUs: () => this.now, traceOp: (op) => this.traceHistoryOp(op) });
-    this.assert = new Assertions({ nowUs: () => this.now, traceCount: () => this.trace.count });
+    this.assert = new Assertions({ nowUs: () => this.now, traceFailure: (name) => this.trace.record(this.now, "assert.fail", "sim", { name }) });
   }
 
   get nowUs(): SimTimeUs {

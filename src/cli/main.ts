@@ -69,6 +69,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       exitCode = listCommand(what, io);
     });
 
+  if (argv.length === 0) {
+    io.err(program.helpInformation());
+    return EXIT.usage;
+  }
   try {
     await program.parseAsync([...argv], { from: "user" });
     return exitCode;

@@ -75,9 +75,9 @@ export function prepareRun(scenario: Scenario, options: RunOptions = {}): Prepar
     execute: () => {
       const started = wallClockMs();
       sim.runUntil(msToUs(endMs));
-      const all = collectViolations(scenario, sim, built);
+      const { all, counts: violationCounts } = collectViolations(scenario, sim, built);
       const verdict = verdictOf(all);
-      const { violations, violationCounts } = capPerInvariant(all);
+      const violations = keepFirstPerInvariant(all);
       const { faults: _drawn, ...nemesisParams } = nemesis ?? { faults: [] };
       return {
         eosimVersion: EOSIM_VERSION,
@@ -104,7 +104,7 @@ export function prepareRun(scenario: Scenario, options: RunOptions = {}): Prepar
   };
 }
 
-function collectViolations(scenario: Scenario, sim: Simulation, built: BuiltSystem): Violation[] {
+function collectViolations(scenario: Scenario, sim: Simulation, built: BuiltSystem): { all: Violation[]; counts: Record<string, number> } {
   const config = scenario.config;
   const fromAssertions: Violation[] = sim.assert.failures.map((failure) => ({
     invariant: failure.name,
@@ -112,21 +112,23 @@ function collectViolations(scenario: Scenario, sim: Simulation, built: BuiltSyst
     message: `${failure.name} broke: ${JSON.stringify(failure.details ?? {})}`,
     evidence: { ops: [], traceIndices: [failure.traceIndex], timeUs: failure.timeUs, data: { details: failure.details } },
   }));
-  const all = [...fromAssertions, ...built.checkHistory(), ...(config.liveness.enabled ? built.checkLiveness() : [])];
   const selected = config.invariants;
-  return selected === undefined ? all : all.filter((v) => selected.includes(v.invariant));
+  const wanted = (invariant: string) => selected === undefined || selected.includes(invariant);
+  const counts: Record<string, number> = {};
+  for (const failure of sim.assert.failures) if (wanted(failure.name)) counts[failure.name] = sim.assert.failureCount(failure.name);
+  const checked = [...built.checkHistory(), ...(config.liveness.enabled ? built.checkLiveness() : [])].filter((v) => wanted(v.invariant));
+  for (const violation of checked) counts[violation.invariant] = (counts[violation.invariant] ?? 0) + 1;
+  return { all: [...fromAssertions.filter((v) => wanted(v.invariant)), ...checked], counts };
 }
 
 /** Violations kept per invariant in a result; the rest are only counted. */
 export const VIOLATIONS_KEPT_PER_INVARIANT = 20;
 
-function capPerInvariant(all: readonly Violation[]): { violations: Violation[]; violationCounts: Record<string, number> } {
-  const violationCounts: Record<string, number> = {};
-  const violations: Violation[] = [];
-  for (const violation of all) {
-    const count = (violationCounts[violation.invariant] ?? 0) + 1;
-    violationCounts[violation.invariant] = count;
-    if (count <= VIOLATIONS_KEPT_PER_INVARIANT) violations.push(violation);
-  }
-  return { violations, violationCounts };
+function keepFirstPerInvariant(all: readonly Violation[]): Violation[] {
+  const kept = new Map<string, number>();
+  return all.filter((violation) => {
+    const count = (kept.get(violation.invariant) ?? 0) + 1;
+    kept.set(violation.invariant, count);
+    return count <= VIOLATIONS_KEPT_PER_INVARIANT;
+  });
 }

@@ -88,11 +88,11 @@ describe("help and usage", () => {
     expect(singleErrorLine(stderr)).toContain("missing required argument 'scenario'");
   });
 
-  test("no arguments at all shows the help, not a crash", async () => {
-    // Commander prints the help to stderr here; main() maps that to exit 0 (see handleError).
+  test("no arguments at all is a usage error: the help goes to stderr and the exit code is 2", async () => {
     const { code, stdout, stderr } = await runMain([]);
-    expect(code).not.toBe(EXIT.internal);
-    expect(stdout + stderr).toContain("Usage: eosim");
+    expect(code).toBe(EXIT.usage);
+    expect(stdout).toBe("");
+    expect(stderr).toContain("Usage: eosim");
     expect(stderr).not.toMatch(/^\s+at /m);
   });
 });

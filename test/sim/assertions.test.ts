@@ -1,11 +1,11 @@
 import { describe, it, expect } from "vitest";
-import { Assertions } from "../../sim/assertions.js";
+import { Assertions, FAILURES_KEPT_PER_ASSERTION } from "../../sim/assertions.js";
 import { Simulation } from "../../sim/simulation.js";
 
 function standalone(): { assert: Assertions; set: (now: number, traceCount: number) => void } {
   let now = 0;
   let count = 0;
-  const assert = new Assertions({ nowUs: () => now, traceCount: () => count });
+  const assert = new Assertions({ nowUs: () => now, traceFailure: () => count });
   return { assert, set: (n, c) => ((now = n), (count = c)) };
 }
 
@@ -43,6 +43,24 @@ describe("Assertions.always", () => {
     });
     sim.runUntil(1_000);
     expect(sim.assert.failures).toEqual([{ name: "broken", timeUs: 500, traceIndex: 2, details: undefined }]);
+  });
+
+  it("a failure is itself a trace record, so the trace hash covers it", () => {
+    const sim = new Simulation({ seed: 1 });
+    const kinds: string[] = [];
+    sim.trace.listen((record) => kinds.push(`${record.kind}:${String(record.fields?.["name"])}`));
+    sim.at(1, () => sim.assert.always(false, "broken"));
+    sim.runUntil(10);
+    expect(kinds).toEqual(["assert.fail:broken"]);
+  });
+
+  it("keeps the first failures of an assertion and counts the rest", () => {
+    const { assert } = standalone();
+    for (let i = 0; i < FAILURES_KEPT_PER_ASSERTION + 5; i++) assert.always(false, "again");
+    assert.always(false, "other");
+    expect(assert.failureCount("again")).toBe(FAILURES_KEPT_PER_ASSERTION + 5);
+    expect(assert.failures.filter((f) => f.name === "again")).toHaveLength(FAILURES_KEPT_PER_ASSERTION);
+    expect(assert.failures.filter((f) => f.name === "other")).toHaveLength(1);
   });
 });
 
