@@ -39,6 +39,8 @@ export interface NodeContext {
   readonly bugs: ReadonlySet<string>;
   /** This node's wall clock (offset, drift and steps applied). */
   wallClockUs(): SimTimeUs;
+  /** This node's monotonic clock: drift applies, offsets and steps do not. For timeouts. */
+  monotonicClockUs(): SimTimeUs;
   send(to: string, message: Message): void;
   /** Runs `fn` after `delayUs` of this node's monotonic clock, unless the node crashes first. */
   after(delayUs: SimTimeUs, label: string, fn: () => void): Timer;

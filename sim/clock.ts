@@ -19,6 +19,11 @@ export class NodeClock {
     return simUs + this.offsetUs + this.driftUs(simUs);
   }
 
+  /** The monotonic clock (Java's nanoTime): drift moves it, steps and offsets never do. */
+  monotonicUs(simUs: SimTimeUs): SimTimeUs {
+    return simUs + this.driftUs(simUs);
+  }
+
   /** Shifts the wall clock by `deltaUs` (positive: jumps forward). */
   step(deltaUs: SimTimeUs): void {
     this.offsetUs += deltaUs;

@@ -213,6 +213,7 @@ export class Simulation implements NodeHost {
       assert: this.assert,
       bugs: this.bugs,
       wallClockUs: () => node.clock.wallUs(sim.now),
+      monotonicClockUs: () => node.clock.monotonicUs(sim.now),
       send: (to, message) => {
         if (node.incarnation !== incarnation || node.status === "crashed") return;
         if (sim.transport === undefined) throw new Error("no transport: attach a network before sending");

@@ -1,0 +1,413 @@
+import type { HistoryOp } from "../../../sim/history.js";
+import type { AssignValue, EndOffsetsValue, PolledRecord, PollValue, SeekValue, SendValue } from "../../nodes/kafka/history-values.js";
+import type { Evidence } from "../violation.js";
+
+/**
+ * The history of a Kafka run folded once into the facts the data-plane checkers read
+ * (src/nodes/kafka/history-values.ts describes the ops):
+ *
+ * - every send, by topic and value, with its outcome: `ok` (acknowledged at a partition and
+ *   offset), `fail` (definitely not written), `info` or `pending` (never completed: it may
+ *   have been written);
+ * - per partition (`topic-partition`): the acknowledged sends at each offset, the values read
+ *   at each offset with the first poll that saw each and the processes that saw it, the highest
+ *   offset read, the largest end offset recorded, and the sorted offsets known to hold a record;
+ * - per topic and value: every distinct (partition, offset) at which the value was read;
+ * - per consumer process: its polls and repositions (seek, assign) in the order it made them.
+ *
+ * An `ok` send without an offset (or with a negative one: the legacy DUPLICATE_SEQUENCE_NUMBER
+ * success) is acknowledged but has no position: it counts as sent, never as placed.
+ *
+ * Isolation: a poll value may carry `isolation: "read_committed" | "read_uncommitted"`; a poll
+ * without one takes the isolation of its process's last assign that carried one, else
+ * read_uncommitted.
+ * Offsets observed by read_committed polls are kept apart (`committedOffsets`) so checkers can
+ * hold read_committed consumers only to records known to be committed.
+ *
+ * Folding is linear in the number of ops and records; the sort of known offsets is n log n.
+ */
+
+export type IsolationLevel = "read_uncommitted" | "read_committed";
+
+/** Partitions are keyed `${topic}-${partition}`, as Kafka prints them: `orders-0`. */
+export type PartitionKey = string;
+
+export function partitionKey(topic: string, partition: number): PartitionKey {
+  return `${topic}-${partition}`;
+}
+
+export type SendOutcome = "ok" | "fail" | "info" | "pending";
+
+export interface Send {
+  readonly topic: string;
+  readonly key: string | null;
+  readonly value: string;
+  readonly outcome: SendOutcome;
+  readonly invoke: HistoryOp;
+  /** The ok, fail or info that completed the send; undefined while pending. */
+  readonly completion: HistoryOp | undefined;
+  readonly partition: number | undefined;
+  /** Set only for an `ok` with a non-negative offset. */
+  readonly offset: number | undefined;
+}
+
+/** An acknowledged send with its position. */
+export interface Ack {
+  readonly send: Send;
+  readonly value: string;
+  readonly offset: number;
+  readonly ok: HistoryOp;
+}
+
+/** One value read at one (partition, offset), over all polls that returned it there. */
+export interface Observation {
+  readonly value: string;
+  readonly offset: number;
+  /** The first poll (ok op) that returned it. */
+  readonly first: HistoryOp;
+  /** Distinct processes that read it, in first-read order. */
+  readonly processes: readonly string[];
+  /** How many times it was returned in all. */
+  readonly reads: number;
+  /** Whether a read_committed poll returned it. */
+  readonly committed: boolean;
+}
+
+export interface PartitionFacts {
+  readonly key: PartitionKey;
+  readonly topic: string;
+  readonly partition: number;
+  /** Acknowledged sends by offset. */
+  readonly acks: ReadonlyMap<number, readonly Ack[]>;
+  /** Values read, by offset, in first-read order. */
+  readonly observed: ReadonlyMap<number, readonly Observation[]>;
+  /** The highest offset any poll returned, or -1. */
+  readonly highestReadOffset: number;
+  /** The largest end offset recorded by an end-offsets op, with the op; undefined if none. */
+  readonly endOffset: { readonly offset: number; readonly op: HistoryOp } | undefined;
+  /** Offsets known to hold a record (acknowledged or read), ascending. */
+  readonly knownOffsets: readonly number[];
+  /** Offsets read by a read_committed poll, ascending. */
+  readonly committedOffsets: readonly number[];
+}
+
+/** Where a value was read: one entry per distinct (partition, offset). */
+export interface ReadPosition {
+  readonly partition: number;
+  readonly observation: Observation;
+}
+
+export type ConsumerStep =
+  | { readonly kind: "poll"; readonly op: HistoryOp; readonly isolation: IsolationLevel; readonly records: readonly PolledRecord[] }
+  /** A poll that completed with info, or never completed: it may have moved positions unseen. */
+  | { readonly kind: "unknown-poll"; readonly op: HistoryOp }
+  /** A seek or assign, taken at its invoke (it may have taken effect whatever its outcome). */
+  | { readonly kind: "reposition"; readonly op: HistoryOp; readonly partitions: readonly PartitionKey[] };
+
+export interface KafkaHistory {
+  readonly ops: readonly HistoryOp[];
+  readonly partitions: ReadonlyMap<PartitionKey, PartitionFacts>;
+  /** topic → value → every send of it, in invoke order. */
+  readonly sends: ReadonlyMap<string, ReadonlyMap<string, readonly Send[]>>;
+  /** topic → value → the distinct positions it was read at, in first-read order. */
+  readonly reads: ReadonlyMap<string, ReadonlyMap<string, readonly ReadPosition[]>>;
+  /** process → its polls and repositions, in order. */
+  readonly consumers: ReadonlyMap<string, readonly ConsumerStep[]>;
+}
+
+/** At most this many ops, processes or offsets go into one violation's evidence lists. */
+export const EVIDENCE_LIST_MAX = 10;
+
+// ---- folding ----
+
+interface MutableObservation {
+  value: string;
+  offset: number;
+  first: HistoryOp;
+  processes: string[];
+  reads: number;
+  committed: boolean;
+}
+
+interface MutablePartition {
+  key: PartitionKey;
+  topic: string;
+  partition: number;
+  acks: Map<number, Ack[]>;
+  observed: Map<number, MutableObservation[]>;
+  highestReadOffset: number;
+  endOffset: { offset: number; op: HistoryOp } | undefined;
+  knownOffsets: number[];
+  committedOffsets: number[];
+}
+
+class Folder {
+  readonly partitions = new Map<PartitionKey, MutablePartition>();
+  readonly sends = new Map<string, Map<string, Send[]>>();
+  readonly reads = new Map<string, Map<string, ReadPosition[]>>();
+  readonly consumers = new Map<string, ConsumerStep[]>();
+  private readonly pendingSends = new Map<number, SendValue>();
+  private readonly pendingPolls = new Map<number, HistoryOp>();
+  private readonly consumerIsolation = new Map<string, IsolationLevel>();
+
+  constructor(private readonly ops: readonly HistoryOp[]) {}
+
+  fold(): void {
+    for (const op of this.ops) {
+      if (op.type === "invoke") this.invoke(op);
+      else this.complete(op);
+    }
+    for (const [index, value] of this.pendingSends) this.addSend(value, this.ops[index] as HistoryOp, undefined);
+    for (const invoke of this.pendingPolls.values()) this.stepsOf(invoke.process).push({ kind: "unknown-poll", op: invoke });
+    for (const facts of this.partitions.values()) this.sortOffsets(facts);
+  }
+
+  private invoke(op: HistoryOp): void {
+    switch (op.f) {
+      case "send":
+        if (isSendValue(op.value)) this.pendingSends.set(op.index, op.value);
+        return;
+      case "poll":
+        this.pendingPolls.set(op.index, op);
+        return;
+      case "seek":
+        if (isSeekValue(op.value)) this.reposition(op, [partitionKey(op.value.topic, op.value.partition)]);
+        return;
+      case "assign": {
+        if (!isAssignValue(op.value)) return;
+        const isolation = isolationIn(op.value);
+        if (isolation !== undefined) this.consumerIsolation.set(op.process, isolation);
+        this.reposition(op, op.value.partitions.map(([topic, partition]) => partitionKey(topic, partition)));
+        return;
+      }
+    }
+  }
+
+  private complete(op: HistoryOp): void {
+    if (op.invokeIndex === undefined) return;
+    const invoke = this.ops[op.invokeIndex] as HistoryOp;
+    switch (op.f) {
+      case "send": {
+        const sent = this.pendingSends.get(op.invokeIndex);
+        if (sent === undefined) return;
+        this.pendingSends.delete(op.invokeIndex);
+        this.addSend(withPosition(sent, op.value), invoke, op);
+        return;
+      }
+      case "poll":
+        this.pendingPolls.delete(op.invokeIndex);
+        if (op.type === "ok" && isPollValue(op.value)) this.addPoll(op, this.isolationOf(op, invoke));
+        else if (op.type === "info") this.stepsOf(op.process).push({ kind: "unknown-poll", op });
+        return;
+      case "end-offsets":
+        if (op.type === "ok" && isEndOffsetsValue(op.value)) this.addEndOffsets(op, op.value);
+        return;
+    }
+  }
+
+  private addSend(value: SendValue, invoke: HistoryOp, completion: HistoryOp | undefined): void {
+    const outcome: SendOutcome = completion === undefined ? "pending" : (completion.type as Exclude<HistoryOp["type"], "invoke">);
+    const placed = outcome === "ok" && value.partition !== undefined && value.offset !== undefined && value.offset >= 0;
+    const send: Send = {
+      topic: value.topic,
+      key: value.key,
+      value: value.value,
+      outcome,
+      invoke,
+      completion,
+      partition: value.partition,
+      offset: placed ? value.offset : undefined,
+    };
+    listIn(mapIn(this.sends, send.topic), send.value).push(send);
+    if (!placed || completion === undefined) return;
+    const facts = this.partitionOf(value.topic, value.partition as number);
+    const offset = value.offset as number;
+    listIn(facts.acks, offset).push({ send, value: send.value, offset, ok: completion });
+  }
+
+  private addPoll(op: HistoryOp, isolation: IsolationLevel): void {
+    const records = (op.value as PollValue).records;
+    this.stepsOf(op.process).push({ kind: "poll", op, isolation, records });
+    for (const [topic, partition, offset, value] of records) {
+      const facts = this.partitionOf(topic, partition);
+      if (offset > facts.highestReadOffset) facts.highestReadOffset = offset;
+      const atOffset = listIn(facts.observed, offset);
+      let observation = atOffset.find((o) => o.value === value);
+      if (observation === undefined) {
+        observation = { value, offset, first: op, processes: [], reads: 0, committed: false };
+        atOffset.push(observation);
+        listIn(mapIn(this.reads, topic), value).push({ partition, observation });
+      }
+      observation.reads++;
+      if (!observation.processes.includes(op.process)) observation.processes.push(op.process);
+      if (isolation === "read_committed") observation.committed = true;
+    }
+  }
+
+  private addEndOffsets(op: HistoryOp, value: EndOffsetsValue): void {
+    for (const [topic, partition, endOffset] of value.offsets) {
+      const facts = this.partitionOf(topic, partition);
+      if (facts.endOffset === undefined || endOffset > facts.endOffset.offset) facts.endOffset = { offset: endOffset, op };
+    }
+  }
+
+  private isolationOf(poll: HistoryOp, invoke: HistoryOp): IsolationLevel {
+    return isolationIn(poll.value) ?? isolationIn(invoke.value) ?? this.consumerIsolation.get(poll.process) ?? "read_uncommitted";
+  }
+
+  private reposition(op: HistoryOp, partitions: readonly PartitionKey[]): void {
+    this.stepsOf(op.process).push({ kind: "reposition", op, partitions });
+  }
+
+  private stepsOf(process: string): ConsumerStep[] {
+    return listIn(this.consumers, process);
+  }
+
+  private partitionOf(topic: string, partition: number): MutablePartition {
+    const key = partitionKey(topic, partition);
+    let facts = this.partitions.get(key);
+    if (facts === undefined) {
+      facts = {
+        key,
+        topic,
+        partition,
+        acks: new Map(),
+        observed: new Map(),
+        highestReadOffset: -1,
+        endOffset: undefined,
+        knownOffsets: [],
+        committedOffsets: [],
+      };
+      this.partitions.set(key, facts);
+    }
+    return facts;
+  }
+
+  private sortOffsets(facts: MutablePartition): void {
+    const known = new Set<number>(facts.acks.keys());
+    for (const offset of facts.observed.keys()) known.add(offset);
+    facts.knownOffsets = [...known].sort(ascending);
+    facts.committedOffsets = [...facts.observed]
+      .filter(([, observations]) => observations.some((o) => o.committed))
+      .map(([offset]) => offset)
+      .sort(ascending);
+  }
+}
+
+/** Folds a history into the per-partition, per-value and per-consumer facts. */
+export function kafkaHistoryOf(ops: readonly HistoryOp[]): KafkaHistory {
+  const folder = new Folder(ops);
+  folder.fold();
+  return { ops, partitions: folder.partitions, sends: folder.sends, reads: folder.reads, consumers: folder.consumers };
+}
+
+// ---- helpers the checkers share ----
+
+/** Index of the first element of an ascending array greater than `x` (length if none). */
+export function firstAbove(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) > x) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** Evidence from the ops involved (deduplicated, in history order): their trace indices and the latest time. */
+export function evidenceOf(ops: readonly HistoryOp[], data: Readonly<Record<string, unknown>>): Evidence {
+  const byIndex = new Map<number, HistoryOp>();
+  for (const op of ops) byIndex.set(op.index, op);
+  const sorted = [...byIndex.values()].sort((a, b) => a.index - b.index);
+  return {
+    ops: sorted.map((op) => op.index),
+    traceIndices: sorted.map((op) => op.traceIndex),
+    timeUs: sorted.reduce((latest, op) => Math.max(latest, op.timeUs), 0),
+    data,
+  };
+}
+
+/** Distinct strings, in first-seen order, at most EVIDENCE_LIST_MAX of them. */
+export function distinctCapped(items: Iterable<string>): string[] {
+  const out: string[] = [];
+  for (const item of items) {
+    if (out.length >= EVIDENCE_LIST_MAX) break;
+    if (!out.includes(item)) out.push(item);
+  }
+  return out;
+}
+
+/** Sorts found violations by the history index at which each became provable (stable). */
+export function inProofOrder<T extends { readonly at: number }>(found: T[]): T[] {
+  return found.sort((a, b) => a.at - b.at);
+}
+
+/** "c1", "c1 and c2", "c1, c2 and c3". */
+export function listed(items: readonly (string | number)[]): string {
+  if (items.length <= 1) return items.map(String).join("");
+  return `${items.slice(0, -1).join(", ")} and ${String(items[items.length - 1])}`;
+}
+
+function ascending(a: number, b: number): number {
+  return a - b;
+}
+
+function mapIn<K, K2, V>(map: Map<K, Map<K2, V>>, key: K): Map<K2, V> {
+  let inner = map.get(key);
+  if (inner === undefined) {
+    inner = new Map();
+    map.set(key, inner);
+  }
+  return inner;
+}
+
+function listIn<K, V>(map: Map<K, V[]>, key: K): V[] {
+  let list = map.get(key);
+  if (list === undefined) {
+    list = [];
+    map.set(key, list);
+  }
+  return list;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
+function isSendValue(value: unknown): value is SendValue {
+  return isObject(value) && typeof value.topic === "string" && typeof value.value === "string";
+}
+
+function isPollValue(value: unknown): value is PollValue {
+  return isObject(value) && Array.isArray(value.records);
+}
+
+function isSeekValue(value: unknown): value is SeekValue {
+  return isObject(value) && typeof value.topic === "string" && typeof value.partition === "number";
+}
+
+function isAssignValue(value: unknown): value is AssignValue {
+  return isObject(value) && Array.isArray(value.partitions);
+}
+
+function isEndOffsetsValue(value: unknown): value is EndOffsetsValue {
+  return isObject(value) && Array.isArray(value.offsets);
+}
+
+/** The invoked send with the partition and offset its completion reported, if any. */
+function withPosition(sent: SendValue, completion: unknown): SendValue {
+  if (!isObject(completion)) return sent;
+  const { partition, offset } = completion;
+  return {
+    ...sent,
+    ...(typeof partition === "number" ? { partition } : {}),
+    ...(typeof offset === "number" ? { offset } : {}),
+  };
+}
+
+/** The isolation level an op's value states, if it states one. */
+function isolationIn(value: unknown): IsolationLevel | undefined {
+  if (!isObject(value)) return undefined;
+  return value.isolation === "read_committed" || value.isolation === "read_uncommitted" ? value.isolation : undefined;
+}

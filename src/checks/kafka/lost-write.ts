@@ -1,0 +1,115 @@
+import type { HistoryOp } from "../../../sim/history.js";
+import type { InvariantInfo, Violation } from "../violation.js";
+import { EVIDENCE_LIST_MAX, evidenceOf, firstAbove, inProofOrder, listed, partitionKey, type Ack, type KafkaHistory, type PartitionFacts, type PartitionKey } from "./kafka-history.js";
+
+/**
+ * lost-write (Jepsen's Kafka workload): an acknowledged record that readers went past but never saw.
+ *
+ * Definition: the readable end of a partition is the larger of (the highest offset any poll
+ * returned in it) + 1 and the largest end offset an end-offsets op recorded for it. A send
+ * acknowledged (ok) at (partition, offset) with offset below the readable end is lost when no
+ * poll ever returned its value in that partition, at any offset. Acknowledged sends at or beyond
+ * the readable end are not judged: no reader is known to have reached them. Indefinite (info or
+ * never completed) and failed sends are never lost: they were not acknowledged. A value read at
+ * another offset than the acknowledged one is not lost (inconsistent-offsets and poll-skip judge
+ * the position).
+ *
+ * Isolation: for now every poll counts as a read, whatever its isolation, and the readable end is
+ * taken over all readers; end offsets recorded by read_committed readers are LSOs. When
+ * transactional sends appear, the acknowledged sends of aborted transactions must be left out
+ * and read_committed reads held to committed records (see Observation.committed).
+ *
+ * One violation per (partition, value), with the acknowledgement, for each consumer the first
+ * poll that returned an offset beyond it, and the end-offsets op if it reached beyond it.
+ */
+export const KAFKA_LOST_WRITE: InvariantInfo = {
+  name: "lost-write",
+  kind: "safety",
+  when: "history",
+  description: "Every acknowledged send below a partition's readable end is read by some consumer.",
+};
+
+/** Per consumer, the polls at which its highest offset read in one partition went up. */
+interface Progress {
+  readonly highest: number[];
+  readonly ops: HistoryOp[];
+}
+
+export function checkKafkaLostWrites(history: KafkaHistory): Violation[] {
+  const progress = progressOf(history);
+  const found: { at: number; violation: Violation }[] = [];
+  for (const facts of history.partitions.values()) {
+    const readableEnd = Math.max(facts.highestReadOffset + 1, facts.endOffset?.offset ?? 0);
+    const readHere = readValuesOf(facts);
+    const reported = new Set<string>();
+    for (const [offset, acks] of [...facts.acks].sort(([a], [b]) => a - b)) {
+      if (offset >= readableEnd) break;
+      for (const ack of acks) {
+        if (readHere.has(ack.value) || reported.has(ack.value)) continue;
+        reported.add(ack.value);
+        found.push(lostWriteOf(facts, ack, readableEnd, progress.get(facts.key)));
+      }
+    }
+  }
+  return inProofOrder(found).map((f) => f.violation);
+}
+
+function lostWriteOf(facts: PartitionFacts, ack: Ack, readableEnd: number, progress: ReadonlyMap<string, Progress> | undefined): { at: number; violation: Violation } {
+  const passing: HistoryOp[] = [];
+  for (const consumer of progress?.values() ?? []) {
+    if (passing.length >= EVIDENCE_LIST_MAX) break;
+    const i = firstAbove(consumer.highest, ack.offset);
+    if (i < consumer.highest.length) passing.push(consumer.ops[i] as HistoryOp);
+  }
+  passing.sort((a, b) => a.index - b.index);
+  const endOp = facts.endOffset !== undefined && facts.endOffset.offset > ack.offset ? facts.endOffset.op : undefined;
+  const witnesses = endOp === undefined ? passing : [...passing, endOp];
+  const readers = passing.map((op) => op.process);
+  const firstWitness = Math.min(...witnesses.map((op) => op.index));
+  const beyond = readers.length > 0 ? `, though ${listed(readers)} read past it` : `, though end offsets put the readable end at ${readableEnd}`;
+  return {
+    at: Math.max(ack.ok.index, firstWitness),
+    violation: {
+      invariant: KAFKA_LOST_WRITE.name,
+      kind: "safety",
+      message: `send of ${ack.value} by ${ack.ok.process} was acknowledged at ${facts.key} offset ${ack.offset} but never read${beyond}`,
+      evidence: evidenceOf([ack.ok, ...witnesses], {
+        topic: facts.topic,
+        partition: facts.partition,
+        offset: ack.offset,
+        values: [ack.value],
+        processes: [ack.ok.process, ...readers],
+        readableEnd,
+        passedBy: readers,
+      }),
+    },
+  };
+}
+
+function readValuesOf(facts: PartitionFacts): Set<string> {
+  const read = new Set<string>();
+  for (const observations of facts.observed.values()) for (const o of observations) read.add(o.value);
+  return read;
+}
+
+/** partition → consumer → the polls at which its highest offset read there rose. */
+function progressOf(history: KafkaHistory): Map<PartitionKey, Map<string, Progress>> {
+  const progress = new Map<PartitionKey, Map<string, Progress>>();
+  for (const [process, steps] of history.consumers) {
+    for (const step of steps) {
+      if (step.kind !== "poll") continue;
+      for (const [topic, partition, offset] of step.records) {
+        const key = partitionKey(topic, partition);
+        let consumers = progress.get(key);
+        if (consumers === undefined) progress.set(key, (consumers = new Map()));
+        let mine = consumers.get(process);
+        if (mine === undefined) consumers.set(process, (mine = { highest: [], ops: [] }));
+        const highest = mine.highest[mine.highest.length - 1] ?? -1;
+        if (offset <= highest) continue;
+        mine.highest.push(offset);
+        mine.ops.push(step.op);
+      }
+    }
+  }
+  return progress;
+}

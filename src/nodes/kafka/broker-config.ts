@@ -1,0 +1,47 @@
+/** Broker and controller settings, named after Kafka's configs (camelCase, units last). */
+export interface BrokerConfig {
+  /** min.insync.replicas (Kafka's default is 1). */
+  readonly minInsyncReplicas: number;
+  readonly replicaLagTimeMaxMs: number;
+  /** replica.fetch.wait.max.ms: how long a leader holds a follower fetch that finds nothing. */
+  readonly replicaFetchWaitMaxMs: number;
+  readonly replicaFetchBackoffMs: number;
+  /** replica.socket.timeout.ms: the follower's fetch request timeout. */
+  readonly replicaSocketTimeoutMs: number;
+  /** log.flush.interval.messages: Infinity = never fsync per append (Kafka's default). */
+  readonly logFlushIntervalMessages: number;
+  readonly replicaHighWatermarkCheckpointIntervalMs: number;
+  readonly brokerHeartbeatIntervalMs: number;
+  /** Records a fetch may return per partition (stands in for max.bytes). */
+  readonly fetchMaxBatches: number;
+}
+
+export interface ControllerConfig {
+  readonly brokerSessionTimeoutMs: number;
+  readonly uncleanLeaderElectionEnable: boolean;
+  readonly producerIdBlockSize: number;
+}
+
+export interface TopicConfig {
+  readonly name: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+}
+
+export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
+  minInsyncReplicas: 1,
+  replicaLagTimeMaxMs: 30_000,
+  replicaFetchWaitMaxMs: 500,
+  replicaFetchBackoffMs: 1000,
+  replicaSocketTimeoutMs: 30_000,
+  logFlushIntervalMessages: Number.POSITIVE_INFINITY,
+  replicaHighWatermarkCheckpointIntervalMs: 5000,
+  brokerHeartbeatIntervalMs: 2000,
+  fetchMaxBatches: 64,
+};
+
+export const DEFAULT_CONTROLLER_CONFIG: ControllerConfig = {
+  brokerSessionTimeoutMs: 9000,
+  uncleanLeaderElectionEnable: false,
+  producerIdBlockSize: 1000,
+};

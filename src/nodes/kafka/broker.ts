@@ -1,0 +1,691 @@
+import type { Actor, Message, NodeContext, Timer } from "../../../sim/actor.js";
+import type { DiskFile } from "../../../sim/disk.js";
+import { msToUs } from "../../../sim/time.js";
+import type { BrokerConfig } from "./broker-config.js";
+import { KAFKA_BUGS } from "./bugs.js";
+import type { KafkaError } from "./errors.js";
+import { brokerIdOf, brokerNode, CONTROLLER_NODE } from "./names.js";
+import type { ReplicationObserver } from "./observer.js";
+import {
+  CONSUMER_REPLICA_ID,
+  EARLIEST_TIMESTAMP,
+  lastOffsetOf,
+  partitionKey,
+  type ControllerMessage,
+  type FetchPartitionResponse,
+  type KafkaMessage,
+  type KafkaRequest,
+  type KafkaResponse,
+  type PartitionState,
+  type ProducePartitionResponse,
+  type RecordBatch,
+  type TopicMetadata,
+} from "./protocol.js";
+import { Replica, type FollowerState } from "./replica.js";
+
+type Request<T extends KafkaRequest["type"]> = Extract<KafkaRequest, { type: T }>;
+type FetchRequest = Request<"Fetch">;
+
+interface HighWatermarkCheckpoint {
+  readonly partition: string;
+  readonly highWatermark: number;
+}
+
+/** A Produce with acks=all waiting for the HW to pass its appends (Kafka's DelayedProduce). */
+interface DelayedProduce {
+  readonly from: string;
+  readonly correlationId: number;
+  readonly results: ProducePartitionResponse[];
+  /** Index into results → the offset the HW must reach. */
+  readonly waiting: Map<number, { readonly replica: Replica; readonly requiredOffset: number }>;
+  timeout: Timer | undefined;
+}
+
+/** A fetch the leader holds until data arrives or its wait runs out (long poll). */
+interface ParkedFetch {
+  readonly from: string;
+  readonly request: FetchRequest;
+  timer: Timer | undefined;
+}
+
+export interface BrokerOptions {
+  readonly brokerId: number;
+  readonly config: BrokerConfig;
+  readonly observer: ReplicationObserver;
+}
+
+/**
+ * A Kafka broker: hosts replicas of partitions, leads some and follows others. Followers fetch
+ * from leaders; leaders track followers, shrink and expand the ISR through the controller
+ * (AlterPartition), and advance the high watermark over the ISR. Produce follows the
+ * validation order of facts §1.1; acks=all waits in purgatory for the HW.
+ */
+export class Broker implements Actor {
+  private brokerEpoch = -1;
+  private readonly replicas = new Map<string, Replica>();
+  private metadata: { controllerId: number; liveBrokers: readonly number[]; topics: readonly TopicMetadata[] } = {
+    controllerId: -1,
+    liveBrokers: [],
+    topics: [],
+  };
+  private readonly delayedProduces: DelayedProduce[] = [];
+  private readonly parkedFetches: ParkedFetch[] = [];
+  /** Per leader broker: the follower fetch in flight to it, if any. */
+  private readonly fetchersInFlight = new Map<number, { correlationId: number; timeout: Timer }>();
+  private readonly fetcherBackoff = new Set<number>();
+  private producerIds: { next: number; end: number } | undefined;
+  private producerIdsRequested = false;
+  private nextCorrelationId = 1;
+  private readonly hwCheckpoint: DiskFile<HighWatermarkCheckpoint>;
+
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly options: BrokerOptions,
+  ) {
+    this.hwCheckpoint = ctx.disk.file<HighWatermarkCheckpoint>("replication-offset-checkpoint");
+    this.recoverReplicas();
+  }
+
+  private get id(): number {
+    return this.options.brokerId;
+  }
+
+  private get config(): BrokerConfig {
+    return this.options.config;
+  }
+
+  /** Read access for harnesses, invariants and reports. */
+  replica(topic: string, partition: number): Replica | undefined {
+    return this.replicas.get(partitionKey(topic, partition));
+  }
+
+  get hostedReplicas(): readonly Replica[] {
+    return [...this.replicas.values()];
+  }
+
+  get registeredEpoch(): number {
+    return this.brokerEpoch;
+  }
+
+  onStart(): void {
+    this.heartbeat();
+    this.ctx.after(msToUs(this.config.replicaHighWatermarkCheckpointIntervalMs), "hw-checkpoint", () => this.checkpointLoop());
+    this.ctx.after(msToUs(this.config.replicaLagTimeMaxMs / 2), "isr-expiration", () => this.isrExpirationLoop());
+  }
+
+  onMessage(from: string, raw: Message): void {
+    const message = raw as KafkaMessage;
+    switch (message.type) {
+      case "Metadata":
+        return this.reply(from, this.metadataResponse(message.correlationId));
+      case "Produce":
+        return this.onProduce(from, message);
+      case "Fetch":
+        return this.onFetch(from, message);
+      case "ListOffsets":
+        return this.onListOffsets(from, message);
+      case "OffsetsForLeaderEpoch":
+        return this.onOffsetsForLeaderEpoch(from, message);
+      case "InitProducerId":
+        return this.onInitProducerId(from, message);
+      case "FetchResponse":
+        return this.onFollowerFetchResponse(from, message);
+      case "BrokerHeartbeatResponse":
+        return this.onHeartbeatResponse(message);
+      case "LeaderAndIsr":
+        return this.onLeaderAndIsr(message);
+      case "UpdateMetadata":
+        this.metadata = { controllerId: message.controllerId, liveBrokers: message.liveBrokers, topics: message.topics };
+        return;
+      case "AlterPartitionResponse":
+        return this.onAlterPartitionResponse(message);
+      case "AllocateProducerIdsResponse":
+        return this.onAllocateProducerIdsResponse(message);
+      case "MetadataResponse":
+      case "ProduceResponse":
+      case "ListOffsetsResponse":
+      case "OffsetsForLeaderEpochResponse":
+      case "InitProducerIdResponse":
+      case "BrokerHeartbeat":
+      case "AlterPartition":
+      case "AllocateProducerIds":
+        return;
+      default: {
+        const unknown: never = message;
+        throw new Error(`broker ${this.id}: unexpected message ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  onDisconnect(peer: string): void {
+    const leader = brokerIdOf(peer);
+    if (leader !== undefined && this.fetchersInFlight.has(leader)) this.fetcherFailed(leader);
+  }
+
+  // ── Recovery and controller registration ─────────────────────────────────────────────
+
+  private recoverReplicas(): void {
+    const checkpoints = new Map(this.hwCheckpoint.entries.map((c) => [c.partition, c.highWatermark]));
+    for (const file of this.ctx.disk.fileNames()) {
+      if (!file.startsWith("log/")) continue;
+      const name = file.slice("log/".length);
+      const cut = name.lastIndexOf("-");
+      const replica = this.createReplica(name.slice(0, cut), Number(name.slice(cut + 1)), checkpoints.get(name) ?? 0);
+      this.ctx.trace("kafka.recover", { partition: replica.key, logEndOffset: replica.log.logEndOffset, highWatermark: replica.highWatermark });
+    }
+  }
+
+  private createReplica(topic: string, partition: number, checkpointedHw: number): Replica {
+    const replica = new Replica(topic, partition, this.ctx.disk, this.config.logFlushIntervalMessages, this.ctx.bugs, checkpointedHw);
+    this.replicas.set(replica.key, replica);
+    return replica;
+  }
+
+  private heartbeat(): void {
+    this.toController({ type: "BrokerHeartbeat", brokerId: this.id, brokerEpoch: this.brokerEpoch });
+    this.ctx.after(msToUs(this.config.brokerHeartbeatIntervalMs), "heartbeat", () => this.heartbeat());
+  }
+
+  private onHeartbeatResponse(message: Extract<ControllerMessage, { type: "BrokerHeartbeatResponse" }>): void {
+    if (this.brokerEpoch === -1 && message.brokerEpoch >= 0) {
+      this.brokerEpoch = message.brokerEpoch;
+      this.ctx.trace("kafka.registered", { brokerEpoch: message.brokerEpoch });
+      this.requestProducerIds();
+    }
+  }
+
+  private checkpointLoop(): void {
+    this.hwCheckpoint.replaceDurably(this.hostedReplicas.map((r) => ({ partition: r.key, highWatermark: r.highWatermark })));
+    this.ctx.after(msToUs(this.config.replicaHighWatermarkCheckpointIntervalMs), "hw-checkpoint", () => this.checkpointLoop());
+  }
+
+  // ── LeaderAndIsr: becoming leader or follower ────────────────────────────────────────
+
+  private onLeaderAndIsr(message: Extract<ControllerMessage, { type: "LeaderAndIsr" }>): void {
+    if (message.brokerEpoch !== this.brokerEpoch) {
+      this.ctx.trace("kafka.stale-leader-and-isr", { brokerEpoch: message.brokerEpoch, mine: this.brokerEpoch });
+      return;
+    }
+    for (const state of message.partitionStates) {
+      if (!state.replicas.includes(this.id)) continue;
+      const replica = this.replicas.get(partitionKey(state.topic, state.partition)) ?? this.createReplica(state.topic, state.partition, 0);
+      const current = replica.state;
+      if (current !== undefined && (state.leaderEpoch < current.leaderEpoch || (state.leaderEpoch === current.leaderEpoch && state.partitionEpoch <= current.partitionEpoch))) {
+        continue;
+      }
+      const newEpoch = current === undefined || state.leaderEpoch > current.leaderEpoch;
+      replica.state = state;
+      if (state.leader === this.id) {
+        if (newEpoch || replica.role !== "leader") this.becomeLeader(replica);
+        else this.maybeAdvanceHighWatermark(replica);
+      } else if (newEpoch || replica.role !== "follower") {
+        this.becomeFollower(replica);
+      }
+    }
+  }
+
+  private becomeLeader(replica: Replica): void {
+    const state = replica.state as PartitionState;
+    replica.role = "leader";
+    replica.pendingIsr = undefined;
+    replica.log.assignEpochStart(state.leaderEpoch);
+    const now = this.ctx.wallClockUs();
+    replica.followers.clear();
+    for (const follower of state.replicas) {
+      if (follower === this.id) continue;
+      replica.followers.set(follower, {
+        logEndOffset: -1,
+        lastCaughtUpTimeUs: state.isr.includes(follower) ? now : 0,
+        leaderEndOffsetAtLastFetch: -1,
+        lastFetchTimeUs: 0,
+      });
+    }
+    this.ctx.trace("partition.leader", { partition: replica.key, leader: this.id, leaderEpoch: state.leaderEpoch, isr: state.isr.join(",") });
+    this.options.observer.leaderElected(replica.key, state.leaderEpoch, this.id);
+    this.traceOffsets(replica);
+    this.maybeAdvanceHighWatermark(replica);
+  }
+
+  private becomeFollower(replica: Replica): void {
+    const state = replica.state as PartitionState;
+    const wasLeader = replica.role === "leader";
+    replica.role = state.leader >= 0 ? "follower" : "offline";
+    replica.followers.clear();
+    replica.pendingIsr = undefined;
+    if (wasLeader) this.failLeadership(replica);
+    if (this.ctx.bugs.has(KAFKA_BUGS.truncateToHw)) {
+      // Pre-KIP-101: a new follower truncates to its own high watermark, which may be stale.
+      replica.truncateTo(replica.highWatermark);
+    }
+    this.ctx.trace("partition.follower", { partition: replica.key, leader: state.leader, leaderEpoch: state.leaderEpoch });
+    this.traceOffsets(replica);
+    if (state.leader >= 0) this.fetchFrom(state.leader);
+  }
+
+  /** Produces and fetches waiting on a replica that no longer leads fail: their client must rediscover. */
+  private failLeadership(replica: Replica): void {
+    for (const delayed of [...this.delayedProduces]) {
+      for (const [index, wait] of delayed.waiting) {
+        if (wait.replica !== replica) continue;
+        delayed.results[index] = { ...(delayed.results[index] as ProducePartitionResponse), error: "NOT_LEADER_OR_FOLLOWER" };
+        delayed.waiting.delete(index);
+      }
+      this.maybeCompleteProduce(delayed);
+    }
+  }
+
+  // ── Produce ──────────────────────────────────────────────────────────────────────────
+
+  private onProduce(from: string, request: Request<"Produce">): void {
+    const delayed: DelayedProduce = { from, correlationId: request.correlationId, results: [], waiting: new Map(), timeout: undefined };
+    for (const data of request.topicData) {
+      const index = delayed.results.length;
+      const outcome = this.appendToLeader(data.topic, data.partition, data.batch, request.acks);
+      delayed.results.push({ topic: data.topic, partition: data.partition, error: outcome.error, baseOffset: outcome.baseOffset, logStartOffset: 0 });
+      if (outcome.error === "NONE" && request.acks === -1 && outcome.replica !== undefined) {
+        delayed.waiting.set(index, { replica: outcome.replica, requiredOffset: outcome.requiredOffset });
+      }
+    }
+    if (request.acks === 0) return;
+    if (delayed.waiting.size > 0) {
+      delayed.timeout = this.ctx.after(msToUs(request.timeoutMs), "produce-timeout", () => this.expireProduce(delayed));
+      this.delayedProduces.push(delayed);
+    }
+    this.maybeCompleteProduce(delayed);
+  }
+
+  private appendToLeader(
+    topic: string,
+    partition: number,
+    batch: RecordBatch,
+    acks: number,
+  ): { error: KafkaError; baseOffset: number; requiredOffset: number; replica?: Replica } {
+    const replica = this.replicas.get(partitionKey(topic, partition));
+    if (replica === undefined) return { error: "UNKNOWN_TOPIC_OR_PARTITION", baseOffset: -1, requiredOffset: -1 };
+    if (replica.role !== "leader" || replica.state === undefined) return { error: "NOT_LEADER_OR_FOLLOWER", baseOffset: -1, requiredOffset: -1 };
+    const minIsr = Math.min(this.config.minInsyncReplicas, replica.state.replicas.length);
+    if (acks === -1 && replica.isr.length < minIsr) return { error: "NOT_ENOUGH_REPLICAS", baseOffset: -1, requiredOffset: -1 };
+    const validation = replica.producers.validateClientAppend(batch);
+    switch (validation.kind) {
+      case "error":
+        return { error: validation.error, baseOffset: -1, requiredOffset: -1 };
+      case "duplicate":
+        this.ctx.assert.reachable("kafka: produce retry answered from the 5-batch cache");
+        this.ctx.trace("kafka.duplicate-batch", { partition: replica.key, producerId: batch.producerId, baseSequence: batch.baseSequence, baseOffset: validation.firstOffset });
+        return { error: "NONE", baseOffset: validation.firstOffset, requiredOffset: validation.lastOffset + 1, replica };
+      case "append": {
+        const appended = replica.log.append({ ...batch, baseOffset: replica.log.logEndOffset, partitionLeaderEpoch: replica.leaderEpoch });
+        replica.producers.update(appended);
+        this.ctx.trace("kafka.append", {
+          partition: replica.key,
+          baseOffset: appended.baseOffset,
+          records: appended.records.length,
+          producerId: appended.producerId,
+          producerEpoch: appended.producerEpoch,
+          baseSequence: appended.baseSequence,
+        });
+        this.maybeAdvanceHighWatermark(replica);
+        this.wakeParkedFetches();
+        return { error: "NONE", baseOffset: appended.baseOffset, requiredOffset: lastOffsetOf(appended) + 1, replica };
+      }
+    }
+  }
+
+  private maybeCompleteProduce(delayed: DelayedProduce): void {
+    for (const [index, wait] of delayed.waiting) {
+      if (wait.replica.highWatermark < wait.requiredOffset) continue;
+      const minIsr = Math.min(this.config.minInsyncReplicas, wait.replica.state?.replicas.length ?? 1);
+      if (wait.replica.isr.length < minIsr) {
+        delayed.results[index] = { ...(delayed.results[index] as ProducePartitionResponse), error: "NOT_ENOUGH_REPLICAS_AFTER_APPEND" };
+      }
+      delayed.waiting.delete(index);
+    }
+    if (delayed.waiting.size > 0) return;
+    delayed.timeout?.cancel();
+    const at = this.delayedProduces.indexOf(delayed);
+    if (at >= 0) this.delayedProduces.splice(at, 1);
+    this.reply(delayed.from, { type: "ProduceResponse", correlationId: delayed.correlationId, responses: delayed.results });
+  }
+
+  private expireProduce(delayed: DelayedProduce): void {
+    for (const index of delayed.waiting.keys()) {
+      delayed.results[index] = { ...(delayed.results[index] as ProducePartitionResponse), error: "REQUEST_TIMED_OUT" };
+    }
+    delayed.waiting.clear();
+    this.maybeCompleteProduce(delayed);
+  }
+
+  // ── High watermark and ISR (leader side) ─────────────────────────────────────────────
+
+  private maybeAdvanceHighWatermark(replica: Replica): void {
+    if (replica.role !== "leader" || replica.state === undefined) return;
+    const isr = replica.maximalIsr;
+    const minIsr = Math.min(this.config.minInsyncReplicas, replica.state.replicas.length);
+    if (isr.length < minIsr && !this.ctx.bugs.has(KAFKA_BUGS.noMinIsrHwGate)) return;
+    let candidate = replica.log.logEndOffset;
+    for (const member of isr) {
+      if (member === this.id) continue;
+      const follower = replica.followers.get(member);
+      candidate = Math.min(candidate, follower === undefined ? -1 : follower.logEndOffset);
+    }
+    if (candidate <= replica.highWatermark) return;
+    this.setHighWatermark(replica, candidate);
+    for (const delayed of [...this.delayedProduces]) this.maybeCompleteProduce(delayed);
+  }
+
+  private setHighWatermark(replica: Replica, highWatermark: number): void {
+    const previous = replica.highWatermark;
+    replica.highWatermark = highWatermark;
+    this.options.observer.highWatermarkChanged({
+      partition: replica.key,
+      brokerId: this.id,
+      isLeader: replica.role === "leader",
+      leaderEpoch: replica.leaderEpoch,
+      previous,
+      highWatermark,
+      log: replica.log,
+    });
+    this.traceOffsets(replica);
+  }
+
+  /** A follower fetched at `fetchOffset`: update what the leader knows, maybe expand the ISR. */
+  private updateFollower(replica: Replica, followerId: number, fetchOffset: number): void {
+    const follower = replica.followers.get(followerId);
+    if (follower === undefined) return;
+    const now = this.ctx.wallClockUs();
+    const leaderEnd = replica.log.logEndOffset;
+    if (fetchOffset >= leaderEnd) follower.lastCaughtUpTimeUs = now;
+    else if (fetchOffset >= follower.leaderEndOffsetAtLastFetch && follower.leaderEndOffsetAtLastFetch >= 0) follower.lastCaughtUpTimeUs = follower.lastFetchTimeUs;
+    follower.logEndOffset = fetchOffset;
+    follower.leaderEndOffsetAtLastFetch = leaderEnd;
+    follower.lastFetchTimeUs = now;
+    this.maybeExpandIsr(replica, followerId, follower);
+    this.maybeAdvanceHighWatermark(replica);
+  }
+
+  private maybeExpandIsr(replica: Replica, followerId: number, follower: FollowerState): void {
+    if (replica.isr.includes(followerId) || replica.pendingIsr !== undefined) return;
+    if (follower.logEndOffset < replica.highWatermark) return;
+    const epochStart = replica.log.epochStartOffset(replica.leaderEpoch) ?? 0;
+    // KAFKA-7128: a follower must also hold everything up to the start of the leader's epoch.
+    if (follower.logEndOffset < epochStart && !this.ctx.bugs.has(KAFKA_BUGS.noIsrJoinRule)) return;
+    this.alterIsr(replica, [...replica.isr, followerId]);
+  }
+
+  private isrExpirationLoop(): void {
+    const now = this.ctx.wallClockUs();
+    const lagUs = msToUs(this.config.replicaLagTimeMaxMs);
+    for (const replica of this.replicas.values()) {
+      if (replica.role !== "leader" || replica.pendingIsr !== undefined) continue;
+      const outOfSync = replica.isr.filter((member) => {
+        if (member === this.id) return false;
+        const follower = replica.followers.get(member);
+        return follower === undefined || now - follower.lastCaughtUpTimeUs > lagUs;
+      });
+      if (outOfSync.length > 0) this.alterIsr(replica, replica.isr.filter((m) => !outOfSync.includes(m)));
+    }
+    this.ctx.after(msToUs(this.config.replicaLagTimeMaxMs / 2), "isr-expiration", () => this.isrExpirationLoop());
+  }
+
+  private alterIsr(replica: Replica, newIsr: readonly number[]): void {
+    const state = replica.state as PartitionState;
+    replica.pendingIsr = newIsr;
+    this.ctx.trace("partition.alter-isr", { partition: replica.key, from: state.isr.join(","), to: newIsr.join(",") });
+    this.toController({
+      type: "AlterPartition",
+      brokerId: this.id,
+      brokerEpoch: this.brokerEpoch,
+      topic: replica.topic,
+      partition: replica.partition,
+      leaderEpoch: state.leaderEpoch,
+      partitionEpoch: state.partitionEpoch,
+      newIsr,
+    });
+    // The controller may never answer (partition, crash): allow a new attempt later.
+    const pending = newIsr;
+    this.ctx.after(msToUs(this.config.replicaSocketTimeoutMs), "alter-isr-timeout", () => {
+      if (replica.pendingIsr === pending) replica.pendingIsr = undefined;
+    });
+  }
+
+  private onAlterPartitionResponse(message: Extract<ControllerMessage, { type: "AlterPartitionResponse" }>): void {
+    const replica = this.replicas.get(partitionKey(message.topic, message.partition));
+    if (replica === undefined) return;
+    replica.pendingIsr = undefined;
+    const state = message.state;
+    if (message.error !== "NONE" || state === null) return;
+    if (replica.state !== undefined && state.leaderEpoch === replica.state.leaderEpoch && state.partitionEpoch > replica.state.partitionEpoch) {
+      replica.state = state;
+      this.ctx.trace("partition.isr", { partition: replica.key, isr: state.isr.join(","), partitionEpoch: state.partitionEpoch });
+      this.maybeAdvanceHighWatermark(replica);
+    }
+  }
+
+  // ── Fetch: leader side ───────────────────────────────────────────────────────────────
+
+  private onFetch(from: string, request: FetchRequest): void {
+    const response = this.readForFetch(request);
+    const maxWaitMs = request.maxWaitMs ?? 0;
+    const empty = response.every((p) => p.error === "NONE" && p.batches.length === 0 && p.divergingEpoch === null);
+    if (empty && maxWaitMs > 0) {
+      const parked: ParkedFetch = { from, request, timer: undefined };
+      parked.timer = this.ctx.after(msToUs(maxWaitMs), "fetch-wait", () => this.completeParked(parked));
+      this.parkedFetches.push(parked);
+      return;
+    }
+    this.reply(from, { type: "FetchResponse", correlationId: request.correlationId, error: "NONE", partitions: response });
+  }
+
+  private wakeParkedFetches(): void {
+    for (const parked of [...this.parkedFetches]) this.completeParked(parked);
+  }
+
+  private completeParked(parked: ParkedFetch): void {
+    const at = this.parkedFetches.indexOf(parked);
+    if (at < 0) return;
+    this.parkedFetches.splice(at, 1);
+    parked.timer?.cancel();
+    const partitions = this.readForFetch(parked.request, false);
+    this.reply(parked.from, { type: "FetchResponse", correlationId: parked.request.correlationId, error: "NONE", partitions });
+  }
+
+  /** `recordFollowers` is false on a re-read of a parked fetch: its positions were recorded already. */
+  private readForFetch(request: FetchRequest, recordFollowers = true): FetchPartitionResponse[] {
+    return request.partitions.map((p) => {
+      const replica = this.replicas.get(partitionKey(p.topic, p.partition));
+      const base = { topic: p.topic, partition: p.partition, divergingEpoch: null, abortedTransactions: null, batches: [] as RecordBatch[] };
+      if (replica === undefined) return { ...base, error: "UNKNOWN_TOPIC_OR_PARTITION", highWatermark: -1, lastStableOffset: -1, logStartOffset: -1 };
+      const offsets = { highWatermark: replica.highWatermark, lastStableOffset: replica.highWatermark, logStartOffset: replica.log.logStartOffset };
+      if (replica.role !== "leader") return { ...base, ...offsets, error: "NOT_LEADER_OR_FOLLOWER" };
+      if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch < replica.leaderEpoch) return { ...base, ...offsets, error: "FENCED_LEADER_EPOCH" };
+      if (p.currentLeaderEpoch > replica.leaderEpoch) return { ...base, ...offsets, error: "UNKNOWN_LEADER_EPOCH" };
+      const isFollower = request.replicaId !== CONSUMER_REPLICA_ID;
+      if (isFollower && p.lastFetchedEpoch >= 0) {
+        const end = replica.log.endOffsetForEpoch(p.lastFetchedEpoch);
+        if (end.epoch !== p.lastFetchedEpoch || end.endOffset < p.fetchOffset) {
+          return { ...base, ...offsets, error: "NONE", divergingEpoch: { epoch: end.epoch, endOffset: end.endOffset } };
+        }
+      }
+      if (p.fetchOffset < replica.log.logStartOffset || p.fetchOffset > replica.log.logEndOffset) {
+        return { ...base, ...offsets, error: "OFFSET_OUT_OF_RANGE" };
+      }
+      if (isFollower && recordFollowers) this.updateFollower(replica, request.replicaId, p.fetchOffset);
+      const upTo = isFollower ? replica.log.logEndOffset : replica.highWatermark;
+      const batches = replica.log.read(p.fetchOffset, upTo, this.config.fetchMaxBatches);
+      return { ...base, ...offsets, highWatermark: replica.highWatermark, lastStableOffset: replica.highWatermark, error: "NONE", batches };
+    });
+  }
+
+  // ── Fetch: follower side ─────────────────────────────────────────────────────────────
+
+  private fetchFrom(leader: number): void {
+    if (this.fetchersInFlight.has(leader) || this.fetcherBackoff.has(leader)) return;
+    const partitions = this.hostedReplicas
+      .filter((r) => r.role === "follower" && r.state?.leader === leader)
+      .map((r) => ({
+        topic: r.topic,
+        partition: r.partition,
+        fetchOffset: r.log.logEndOffset,
+        currentLeaderEpoch: r.leaderEpoch,
+        lastFetchedEpoch: this.ctx.bugs.has(KAFKA_BUGS.truncateToHw) ? -1 : r.log.lastBatchEpoch,
+      }));
+    if (partitions.length === 0) return;
+    const correlationId = this.nextCorrelationId++;
+    const timeout = this.ctx.after(msToUs(this.config.replicaSocketTimeoutMs), "replica-fetch-timeout", () => this.fetcherFailed(leader));
+    this.fetchersInFlight.set(leader, { correlationId, timeout });
+    this.send(brokerNode(leader), {
+      type: "Fetch",
+      correlationId,
+      replicaId: this.id,
+      replicaEpoch: this.brokerEpoch,
+      isolationLevel: "read_uncommitted",
+      maxBytes: 1 << 20,
+      maxWaitMs: this.config.replicaFetchWaitMaxMs,
+      partitions,
+    });
+  }
+
+  private fetcherFailed(leader: number): void {
+    this.fetchersInFlight.get(leader)?.timeout.cancel();
+    this.fetchersInFlight.delete(leader);
+    this.backOffFetcher(leader);
+  }
+
+  private backOffFetcher(leader: number): void {
+    this.fetcherBackoff.add(leader);
+    this.ctx.after(msToUs(this.config.replicaFetchBackoffMs), "replica-fetch-backoff", () => {
+      this.fetcherBackoff.delete(leader);
+      this.fetchFrom(leader);
+    });
+  }
+
+  private onFollowerFetchResponse(from: string, response: Extract<KafkaResponse, { type: "FetchResponse" }>): void {
+    const leader = brokerIdOf(from);
+    if (leader === undefined) return;
+    const inFlight = this.fetchersInFlight.get(leader);
+    if (inFlight === undefined || inFlight.correlationId !== response.correlationId) return;
+    inFlight.timeout.cancel();
+    this.fetchersInFlight.delete(leader);
+    let failed = false;
+    for (const p of response.partitions) {
+      const replica = this.replicas.get(partitionKey(p.topic, p.partition));
+      if (replica === undefined || replica.role !== "follower" || replica.state?.leader !== leader) continue;
+      if (p.error !== "NONE") {
+        failed = true;
+        continue;
+      }
+      this.applyFetchedData(replica, p);
+    }
+    if (failed) this.backOffFetcher(leader);
+    else this.fetchFrom(leader);
+  }
+
+  private applyFetchedData(replica: Replica, p: FetchPartitionResponse): void {
+    if (p.divergingEpoch !== null) {
+      // KIP-320: truncate to where our log and the leader's agree, then fetch again.
+      const truncateAt = Math.min(p.divergingEpoch.endOffset < 0 ? 0 : p.divergingEpoch.endOffset, replica.log.logEndOffset);
+      this.ctx.trace("partition.truncate", { partition: replica.key, from: replica.log.logEndOffset, to: truncateAt, epoch: p.divergingEpoch.epoch });
+      replica.truncateTo(truncateAt);
+      return;
+    }
+    const endBefore = replica.log.logEndOffset;
+    for (const batch of p.batches) {
+      if (batch.baseOffset < replica.log.logEndOffset) continue;
+      if (batch.baseOffset > replica.log.logEndOffset) break;
+      replica.log.append(batch);
+      replica.producers.update(batch);
+    }
+    const highWatermark = Math.min(p.highWatermark, replica.log.logEndOffset);
+    if (highWatermark !== replica.highWatermark) this.setHighWatermark(replica, highWatermark);
+    else if (replica.log.logEndOffset !== endBefore) this.traceOffsets(replica);
+  }
+
+  // ── Other requests ───────────────────────────────────────────────────────────────────
+
+  private metadataResponse(correlationId: number): KafkaResponse {
+    return {
+      type: "MetadataResponse",
+      correlationId,
+      brokers: this.metadata.liveBrokers,
+      controllerId: this.metadata.controllerId,
+      topics: this.metadata.topics,
+    };
+  }
+
+  private onListOffsets(from: string, request: Request<"ListOffsets">): void {
+    const partitions = request.partitions.map((p) => {
+      const replica = this.replicas.get(partitionKey(p.topic, p.partition));
+      if (replica === undefined) return { topic: p.topic, partition: p.partition, error: "UNKNOWN_TOPIC_OR_PARTITION" as const, offset: -1, leaderEpoch: -1 };
+      if (replica.role !== "leader") return { topic: p.topic, partition: p.partition, error: "NOT_LEADER_OR_FOLLOWER" as const, offset: -1, leaderEpoch: -1 };
+      const offset = p.timestamp === EARLIEST_TIMESTAMP ? replica.log.logStartOffset : replica.highWatermark;
+      return { topic: p.topic, partition: p.partition, error: "NONE" as const, offset, leaderEpoch: replica.leaderEpoch };
+    });
+    this.reply(from, { type: "ListOffsetsResponse", correlationId: request.correlationId, partitions });
+  }
+
+  private onOffsetsForLeaderEpoch(from: string, request: Request<"OffsetsForLeaderEpoch">): void {
+    const partitions = request.partitions.map((p) => {
+      const replica = this.replicas.get(partitionKey(p.topic, p.partition));
+      if (replica === undefined || replica.role !== "leader") {
+        return { topic: p.topic, partition: p.partition, error: "NOT_LEADER_OR_FOLLOWER" as const, leaderEpoch: -1, endOffset: -1 };
+      }
+      const end = replica.log.endOffsetForEpoch(p.leaderEpoch);
+      return { topic: p.topic, partition: p.partition, error: "NONE" as const, leaderEpoch: end.epoch, endOffset: end.endOffset };
+    });
+    this.reply(from, { type: "OffsetsForLeaderEpochResponse", correlationId: request.correlationId, partitions });
+  }
+
+  /** Idempotent producers (no transactional.id): any broker hands out a producer id from its block. */
+  private onInitProducerId(from: string, request: Request<"InitProducerId">): void {
+    const block = this.producerIds;
+    if (request.transactionalId !== null) {
+      return this.reply(from, { type: "InitProducerIdResponse", correlationId: request.correlationId, error: "NOT_COORDINATOR", producerId: -1, producerEpoch: -1 });
+    }
+    if (block === undefined || block.next >= block.end) {
+      this.requestProducerIds();
+      return this.reply(from, { type: "InitProducerIdResponse", correlationId: request.correlationId, error: "COORDINATOR_LOAD_IN_PROGRESS", producerId: -1, producerEpoch: -1 });
+    }
+    const producerId = block.next++;
+    if (block.next >= block.end) this.requestProducerIds();
+    this.reply(from, { type: "InitProducerIdResponse", correlationId: request.correlationId, error: "NONE", producerId, producerEpoch: 0 });
+  }
+
+  private requestProducerIds(): void {
+    if (this.producerIdsRequested || this.brokerEpoch < 0) return;
+    this.producerIdsRequested = true;
+    this.toController({ type: "AllocateProducerIds", brokerId: this.id, brokerEpoch: this.brokerEpoch });
+    this.ctx.after(msToUs(this.config.replicaSocketTimeoutMs), "allocate-producer-ids-timeout", () => {
+      this.producerIdsRequested = false;
+    });
+  }
+
+  private onAllocateProducerIdsResponse(message: Extract<ControllerMessage, { type: "AllocateProducerIdsResponse" }>): void {
+    this.producerIdsRequested = false;
+    if (message.error !== "NONE") return;
+    this.producerIds = { next: message.producerIdStart, end: message.producerIdStart + message.producerIdLen };
+  }
+
+  // ── Plumbing ─────────────────────────────────────────────────────────────────────────
+
+  private reply(to: string, response: KafkaResponse): void {
+    this.send(to, response);
+  }
+
+  private toController(message: ControllerMessage): void {
+    this.send(CONTROLLER_NODE, message);
+  }
+
+  private send(to: string, message: KafkaMessage): void {
+    this.ctx.send(to, message);
+  }
+
+  private traceOffsets(replica: Replica): void {
+    this.ctx.trace("partition.offsets", {
+      partition: replica.key,
+      role: replica.role,
+      leaderEpoch: replica.leaderEpoch,
+      logEndOffset: replica.log.logEndOffset,
+      highWatermark: replica.highWatermark,
+    });
+  }
+}

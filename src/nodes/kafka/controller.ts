@@ -1,0 +1,266 @@
+import type { Actor, Message, NodeContext } from "../../../sim/actor.js";
+import type { DiskFile } from "../../../sim/disk.js";
+import { msToUs } from "../../../sim/time.js";
+import type { ControllerConfig, TopicConfig } from "./broker-config.js";
+import { brokerIdOf, brokerNode, CONTROLLER_ID } from "./names.js";
+import { partitionKey, type ControllerMessage, type KafkaMessage, type PartitionState, type TopicMetadata } from "./protocol.js";
+
+/** The controller's durable metadata: in real Kafka a replicated quorum log; here one always-flushed file. */
+interface ControllerState {
+  readonly controllerEpoch: number;
+  /** Broker id → its current registration epoch. */
+  readonly brokerEpochs: Readonly<Record<string, number>>;
+  readonly nextBrokerEpoch: number;
+  readonly partitions: readonly PartitionState[];
+  readonly nextProducerId: number;
+}
+
+export interface ControllerOptions {
+  readonly config: ControllerConfig;
+  readonly brokerIds: readonly number[];
+  readonly topics: readonly TopicConfig[];
+}
+
+const NO_LEADER = -1;
+
+/**
+ * The controller: broker liveness by heartbeat and session timeout, leader election from the
+ * ISR (unclean only when enabled), AlterPartition, producer id blocks, and metadata pushed to
+ * brokers. Its own quorum is out of scope: its state is durable, but the process can crash and
+ * be partitioned like any node, and elections resume when it returns.
+ */
+export class Controller implements Actor {
+  private state: ControllerState;
+  private readonly store: DiskFile<ControllerState>;
+  /** Broker id → monotonic time of its last heartbeat. Volatile: a restarted controller grants a fresh session. */
+  private readonly lastHeartbeatUs = new Map<number, number>();
+  /** Brokers fenced for a missed session; they come back by heartbeating. */
+  private readonly fenced = new Set<number>();
+
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly options: ControllerOptions,
+  ) {
+    this.store = ctx.disk.file<ControllerState>("metadata");
+    const stored = this.store.entries[this.store.length - 1];
+    this.state = stored ?? this.initialState();
+    this.state = { ...this.state, controllerEpoch: this.state.controllerEpoch + 1 };
+    this.persist();
+  }
+
+  get partitions(): readonly PartitionState[] {
+    return this.state.partitions;
+  }
+
+  isFenced(brokerId: number): boolean {
+    return this.fenced.has(brokerId) || this.state.brokerEpochs[brokerId] === undefined;
+  }
+
+  onStart(): void {
+    const now = this.ctx.monotonicClockUs();
+    for (const id of Object.keys(this.state.brokerEpochs)) this.lastHeartbeatUs.set(Number(id), now);
+    this.pushMetadataToAll();
+    this.ctx.after(msToUs(500), "session-check", () => this.sessionCheck());
+  }
+
+  onMessage(from: string, raw: Message): void {
+    const message = raw as KafkaMessage;
+    switch (message.type) {
+      case "BrokerHeartbeat":
+        return this.onHeartbeat(from, message.brokerId, message.brokerEpoch);
+      case "AlterPartition":
+        return this.onAlterPartition(from, message);
+      case "AllocateProducerIds":
+        return this.onAllocateProducerIds(from, message.brokerId, message.brokerEpoch);
+      default:
+        return;
+    }
+  }
+
+  private initialState(): ControllerState {
+    const brokers = this.options.brokerIds;
+    const partitions: PartitionState[] = [];
+    let slot = 0;
+    for (const topic of this.options.topics) {
+      for (let partition = 0; partition < topic.partitions; partition++) {
+        const replicas = Array.from({ length: topic.replicationFactor }, (_, i) => brokers[(slot + i) % brokers.length] as number);
+        slot++;
+        partitions.push({ topic: topic.name, partition, leader: NO_LEADER, leaderEpoch: 0, isr: replicas, replicas, partitionEpoch: 0 });
+      }
+    }
+    return { controllerEpoch: 0, brokerEpochs: {}, nextBrokerEpoch: 1, partitions, nextProducerId: 1000 };
+  }
+
+  // ── Liveness ─────────────────────────────────────────────────────────────────────────
+
+  private onHeartbeat(from: string, brokerId: number, brokerEpoch: number): void {
+    const registered = this.state.brokerEpochs[brokerId];
+    if (brokerEpoch === -1) return this.register(from, brokerId);
+    if (registered !== brokerEpoch) {
+      this.send(from, { type: "BrokerHeartbeatResponse", brokerEpoch: -1, fenced: true });
+      return;
+    }
+    this.lastHeartbeatUs.set(brokerId, this.ctx.monotonicClockUs());
+    if (this.fenced.delete(brokerId)) {
+      this.ctx.trace("controller.unfence", { broker: brokerId });
+      this.electLeadersWithout(new Set([...this.fenced]));
+      this.sendLeaderAndIsr(brokerId, this.state.partitions.filter((p) => p.replicas.includes(brokerId)));
+    }
+    this.send(from, { type: "BrokerHeartbeatResponse", brokerEpoch, fenced: false });
+  }
+
+  /**
+   * A (re)started broker registers with a new epoch. Its previous incarnation is gone and may
+   * have lost its unflushed log tail, so it leaves every ISR first (as a failed broker would).
+   */
+  private register(from: string, brokerId: number): void {
+    const brokerEpoch = this.state.nextBrokerEpoch;
+    const previous = this.state.brokerEpochs[brokerId];
+    this.state = { ...this.state, nextBrokerEpoch: brokerEpoch + 1, brokerEpochs: { ...this.state.brokerEpochs, [brokerId]: brokerEpoch } };
+    this.ctx.trace("controller.register", { broker: brokerId, brokerEpoch, previousEpoch: previous ?? -1 });
+    if (previous !== undefined) this.removeFromIsrs(brokerId);
+    this.fenced.delete(brokerId);
+    this.lastHeartbeatUs.set(brokerId, this.ctx.monotonicClockUs());
+    this.electLeadersWithout(new Set(this.fenced));
+    this.persist();
+    this.send(from, { type: "BrokerHeartbeatResponse", brokerEpoch, fenced: false });
+    this.sendLeaderAndIsr(brokerId, this.state.partitions.filter((p) => p.replicas.includes(brokerId)));
+    this.pushMetadataToAll();
+  }
+
+  private sessionCheck(): void {
+    const now = this.ctx.monotonicClockUs();
+    const timeoutUs = msToUs(this.options.config.brokerSessionTimeoutMs);
+    for (const [id, last] of this.lastHeartbeatUs) {
+      if (this.fenced.has(id) || now - last <= timeoutUs) continue;
+      this.fenced.add(id);
+      this.ctx.trace("controller.fence", { broker: id });
+      this.removeFromIsrs(id);
+      this.electLeadersWithout(new Set(this.fenced));
+      this.persist();
+      this.pushMetadataToAll();
+    }
+    this.ctx.after(msToUs(500), "session-check", () => this.sessionCheck());
+  }
+
+  // ── Elections ────────────────────────────────────────────────────────────────────────
+
+  /** Takes a broker out of every ISR it is in; the last ISR member stays (KRaft keeps it, leaderless). */
+  private removeFromIsrs(brokerId: number): void {
+    this.updatePartitions((p) => {
+      if (!p.isr.includes(brokerId)) return p;
+      const isr = p.isr.filter((id) => id !== brokerId);
+      if (isr.length === 0) return p.leader === brokerId ? { ...p, leader: NO_LEADER, leaderEpoch: p.leaderEpoch + 1, partitionEpoch: p.partitionEpoch + 1 } : p;
+      const leader = p.leader === brokerId ? NO_LEADER : p.leader;
+      const leaderEpoch = p.leader === brokerId ? p.leaderEpoch + 1 : p.leaderEpoch;
+      return { ...p, isr, leader, leaderEpoch, partitionEpoch: p.partitionEpoch + 1 };
+    });
+  }
+
+  /** Every leaderless partition gets a leader from its ISR, or (unclean, when enabled) any live replica. */
+  private electLeadersWithout(fenced: ReadonlySet<number>): void {
+    const live = (id: number) => this.state.brokerEpochs[id] !== undefined && !fenced.has(id);
+    this.updatePartitions((p) => {
+      if (p.leader !== NO_LEADER && live(p.leader)) return p;
+      const clean = p.replicas.find((id) => p.isr.includes(id) && live(id));
+      if (clean !== undefined) return { ...p, leader: clean, leaderEpoch: p.leaderEpoch + 1, partitionEpoch: p.partitionEpoch + 1 };
+      if (this.options.config.uncleanLeaderElectionEnable) {
+        const unclean = p.replicas.find(live);
+        if (unclean !== undefined) {
+          this.ctx.assert.reachable("kafka: unclean leader election");
+          this.ctx.trace("controller.unclean-election", { partition: partitionKey(p.topic, p.partition), leader: unclean });
+          return { ...p, leader: unclean, isr: [unclean], leaderEpoch: p.leaderEpoch + 1, partitionEpoch: p.partitionEpoch + 1 };
+        }
+      }
+      return p.leader === NO_LEADER ? p : { ...p, leader: NO_LEADER, leaderEpoch: p.leaderEpoch + 1, partitionEpoch: p.partitionEpoch + 1 };
+    });
+  }
+
+  /** Applies `change` to every partition; pushes LeaderAndIsr for the partitions that changed. */
+  private updatePartitions(change: (p: PartitionState) => PartitionState): void {
+    const changed: PartitionState[] = [];
+    const partitions = this.state.partitions.map((p) => {
+      const next = change(p);
+      if (next !== p) {
+        changed.push(next);
+        this.ctx.trace("controller.partition", {
+          partition: partitionKey(next.topic, next.partition),
+          leader: next.leader,
+          leaderEpoch: next.leaderEpoch,
+          isr: next.isr.join(","),
+          partitionEpoch: next.partitionEpoch,
+        });
+      }
+      return next;
+    });
+    if (changed.length === 0) return;
+    this.state = { ...this.state, partitions };
+    this.persist();
+    const brokers = new Set(changed.flatMap((p) => p.replicas));
+    for (const broker of [...brokers].sort((a, b) => a - b)) this.sendLeaderAndIsr(broker, changed.filter((p) => p.replicas.includes(broker)));
+    this.pushMetadataToAll();
+  }
+
+  // ── Requests from brokers ────────────────────────────────────────────────────────────
+
+  private onAlterPartition(from: string, request: Extract<ControllerMessage, { type: "AlterPartition" }>): void {
+    const current = this.state.partitions.find((p) => p.topic === request.topic && p.partition === request.partition);
+    const respond = (error: "NONE" | "STALE_BROKER_EPOCH" | "FENCED_LEADER_EPOCH" | "INVALID_UPDATE_VERSION" | "INELIGIBLE_REPLICA" | "UNKNOWN_TOPIC_OR_PARTITION", state: PartitionState | null) =>
+      this.send(from, { type: "AlterPartitionResponse", error, state, topic: request.topic, partition: request.partition });
+    if (current === undefined) return respond("UNKNOWN_TOPIC_OR_PARTITION", null);
+    if (this.state.brokerEpochs[request.brokerId] !== request.brokerEpoch) return respond("STALE_BROKER_EPOCH", null);
+    if (request.leaderEpoch !== current.leaderEpoch || current.leader !== request.brokerId) return respond("FENCED_LEADER_EPOCH", current);
+    if (request.partitionEpoch !== current.partitionEpoch) return respond("INVALID_UPDATE_VERSION", current);
+    const added = request.newIsr.filter((id) => !current.isr.includes(id));
+    if (added.some((id) => this.isFenced(id))) return respond("INELIGIBLE_REPLICA", current);
+    const next: PartitionState = { ...current, isr: [...request.newIsr], partitionEpoch: current.partitionEpoch + 1 };
+    this.state = { ...this.state, partitions: this.state.partitions.map((p) => (p === current ? next : p)) };
+    this.persist();
+    this.ctx.trace("controller.partition", {
+      partition: partitionKey(next.topic, next.partition),
+      leader: next.leader,
+      leaderEpoch: next.leaderEpoch,
+      isr: next.isr.join(","),
+      partitionEpoch: next.partitionEpoch,
+    });
+    respond("NONE", next);
+    this.pushMetadataToAll();
+  }
+
+  private onAllocateProducerIds(from: string, brokerId: number, brokerEpoch: number): void {
+    if (this.state.brokerEpochs[brokerId] !== brokerEpoch) {
+      return this.send(from, { type: "AllocateProducerIdsResponse", error: "STALE_BROKER_EPOCH", producerIdStart: -1, producerIdLen: 0 });
+    }
+    const start = this.state.nextProducerId;
+    const length = this.options.config.producerIdBlockSize;
+    this.state = { ...this.state, nextProducerId: start + length };
+    this.persist();
+    this.send(from, { type: "AllocateProducerIdsResponse", error: "NONE", producerIdStart: start, producerIdLen: length });
+  }
+
+  // ── Pushing metadata ─────────────────────────────────────────────────────────────────
+
+  private sendLeaderAndIsr(brokerId: number, partitionStates: readonly PartitionState[]): void {
+    const brokerEpoch = this.state.brokerEpochs[brokerId];
+    if (brokerEpoch === undefined || this.fenced.has(brokerId) || partitionStates.length === 0) return;
+    this.send(brokerNode(brokerId), { type: "LeaderAndIsr", controllerEpoch: this.state.controllerEpoch, brokerEpoch, partitionStates });
+  }
+
+  private pushMetadataToAll(): void {
+    const liveBrokers = this.options.brokerIds.filter((id) => !this.isFenced(id));
+    const topics: TopicMetadata[] = this.options.topics.map((t) => ({ topic: t.name, partitions: this.state.partitions.filter((p) => p.topic === t.name) }));
+    for (const id of this.options.brokerIds) {
+      if (this.state.brokerEpochs[id] === undefined) continue;
+      this.send(brokerNode(id), { type: "UpdateMetadata", controllerEpoch: this.state.controllerEpoch, controllerId: CONTROLLER_ID, liveBrokers, topics });
+    }
+  }
+
+  private persist(): void {
+    this.store.replaceDurably([this.state]);
+  }
+
+  private send(to: string, message: KafkaMessage): void {
+    if (brokerIdOf(to) === undefined) return;
+    this.ctx.send(to, message);
+  }
+}
