@@ -46,7 +46,7 @@ const determinismRules = {
 };
 
 export default defineConfig(
-  { ignores: ["dist/", "node_modules/", "reports/", "coverage/"] },
+  { ignores: ["dist/", "node_modules/", "reports/", "coverage/", ".exp/"] },
   {
     files: ["**/*.ts"],
     extends: [js.configs.recommended, tseslint.configs.recommended],

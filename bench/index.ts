@@ -5,6 +5,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { runKernelBench } from "./kernel.js";
+import { runSweepBench } from "./sweep.js";
 
 export interface BenchResult {
   readonly name: string;
@@ -21,7 +22,10 @@ export interface Bench {
   run(): Promise<BenchResult> | BenchResult;
 }
 
-export const benches: readonly Bench[] = [{ name: "kernel/hold", run: runKernelBench }];
+export const benches: readonly Bench[] = [
+  { name: "kernel/hold", run: runKernelBench },
+  { name: "sweep", run: runSweepBench },
+];
 
 export async function runBenches(filters: readonly string[] = []): Promise<BenchResult[]> {
   const selected = benches.filter((b) => filters.length === 0 || filters.some((f) => b.name.includes(f)));

@@ -13,5 +13,6 @@ const code = await main(process.argv.slice(2), {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   color,
+  tty: process.stderr.isTTY === true,
 });
 process.exitCode = code;

@@ -2,12 +2,14 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { CATALOG_SECTIONS, listCatalog, type CatalogSection } from "./catalog.js";
+import { registerCommands } from "./commands/index.js";
 import { loadScenario } from "../scenario/load.js";
 import { ScenarioError } from "../scenario/errors.js";
 import { SEED_MAX } from "../scenario/schema.js";
 import { prepareRun } from "../run/run.js";
 import { EXIT } from "../run/result.js";
-import { writeRunArtifacts, reportDir } from "../report/artifacts.js";
+import { focusOnFirstViolation, writeRunArtifacts, reportDir } from "../report/artifacts.js";
+import { composeListeners, RunRecording } from "../report/recording.js";
 import { formatHeader, formatSummary } from "../report/summary.js";
 import { TraceFileWriter } from "../report/trace-file.js";
 import { EOSIM_VERSION } from "../version.js";
@@ -16,6 +18,8 @@ export interface CliIo {
   out(text: string): void;
   err(text: string): void;
   readonly color: boolean;
+  /** stderr is a terminal: progress bars redraw in place (otherwise plain lines). */
+  readonly tty?: boolean;
 }
 
 const EXAMPLES = `
@@ -69,6 +73,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       exitCode = listCommand(what, io);
     });
 
+  registerCommands(program, io, (code) => {
+    exitCode = code;
+  });
+
   if (argv.length === 0) {
     io.err(program.helpInformation());
     return EXIT.usage;
@@ -103,19 +111,27 @@ function runOne(file: string, options: RunCliOptions, io: CliIo): number {
   const scenario = loadScenario(file);
   const trace = options.trace;
   const traceWriter = trace !== undefined ? writable("--trace", trace, "a writable file", () => new TraceFileWriter(trace)) : undefined;
+  // What report.html draws, kept with bounded memory while the run goes.
+  const recording = options.report ? new RunRecording() : undefined;
   try {
-    const prepared = prepareRun(scenario, { seed: options.seed, bugs: options.bug, onTrace: traceWriter?.listener });
+    const onTrace = composeListeners(traceWriter?.listener, recording?.listener);
+    const prepared = prepareRun(scenario, { seed: options.seed, bugs: options.bug, onTrace });
     if (!options.json) {
       io.out(formatHeader({ ...prepared, scenario: scenario.config.name, file, eosimVersion: EOSIM_VERSION }, { color: io.color }));
     }
     const result = prepared.execute();
     const replay = replayCommand(file, result.seed, result.bugs);
     const folder = options.report ? reportDir(options.out, result) : undefined;
-    const plainSummary = formatSummary(result, replay, folder, { color: false });
-    if (folder !== undefined) {
-      writable("--out", options.out, "a folder it can write", () => writeRunArtifacts(options.out, result, prepared.sim.history.ops, plainSummary));
+    const reportPath = folder === undefined ? undefined : join(folder, "report.html");
+    const plainSummary = formatSummary(result, replay, reportPath, { color: false });
+    if (folder !== undefined && recording !== undefined) {
+      const history = prepared.sim.history.ops;
+      // If the first violation fell outside the windows kept, the seed runs again focused on it.
+      const focused = focusOnFirstViolation(scenario, result, history, recording);
+      const artifacts = { result, history, summary: plainSummary, recording: focused, replay, description: scenario.config.description };
+      writable("--out", options.out, "a folder it can write", () => writeRunArtifacts(options.out, artifacts));
     }
-    io.out(options.json ? JSON.stringify(result) + "\n" : formatSummary(result, replay, folder, { color: io.color }));
+    io.out(options.json ? JSON.stringify(result) + "\n" : formatSummary(result, replay, reportPath, { color: io.color }));
     return result.exitCode;
   } finally {
     traceWriter?.close();
@@ -154,7 +170,7 @@ export function replayCommand(file: string, seed: number, bugs: readonly string[
   return ["eosim run", file, "--seed", String(seed), ...bugs.flatMap((b) => ["--bug", b])].join(" ");
 }
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
 /** Runs a file-system write; a path the user gave that cannot be written is bad input (exit 2), not a bug. */
 function writable<T>(option: string, path: string, expected: string, write: () => T): T {

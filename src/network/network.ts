@@ -187,7 +187,10 @@ export class Network implements Transport {
     if (this.partitions.isBlocked(from, to)) return this.drop(id, from, to, message, "partition");
     if (!this.sim.hasNode(to)) return this.drop(id, from, to, message, "no-such-node");
     this.sim.record("net.deliver", to, { from, type: message.type, id });
-    if (!this.sim.node(to).deliver(from, message)) this.sim.record("net.lost", to, { from, type: message.type, id, reason: "node-down" });
+    if (this.sim.node(to).deliver(from, message)) return;
+    this.sim.record("net.lost", to, { from, type: message.type, id, reason: "node-down" });
+    // No process listens there: the host answers with a reset (connection refused), so the sender learns at once.
+    if (generation !== undefined && this.connection(from, to).generation === generation) this.reset(from, to, "refused");
   }
 
   private drop(id: number, from: string, to: string, message: Message, reason: string): void {

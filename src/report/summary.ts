@@ -30,7 +30,11 @@ export function formatHeader(
   return lines.join("\n") + "\n";
 }
 
-/** The terminal summary of a finished run: verdict, each violation with its evidence, hash, replay. */
+/**
+ * The terminal summary of a finished run: verdict, each violation with its evidence, the trace
+ * hash, the replay command and where the report is. Plain text when `style.color` is false (the
+ * CLI turns colour off for NO_COLOR and for output that is not a terminal; summary.txt never has it).
+ */
 export function formatSummary(result: RunResult, replayCommand: string, reportPath: string | undefined, style: SummaryStyle): string {
   const c = palette(style);
   const verdict =
@@ -48,10 +52,10 @@ export function formatSummary(result: RunResult, replayCommand: string, reportPa
     lines.push(`  ${c.red("✗")} ${c.bold(invariant)} (${kind}): ${count} violation${count === 1 ? "" : "s"}${count > shown.length ? `, first ${shown.length}` : ""}`);
     for (const v of shown) {
       lines.push(`      at ${formatUs(v.evidence.timeUs)}: ${v.message}`);
-      lines.push(`        evidence: ops [${v.evidence.ops.join(", ")}] trace [${v.evidence.traceIndices.join(", ")}] ${JSON.stringify(v.evidence.data)}`);
+      lines.push(`        ${c.dim(`evidence: ops [${v.evidence.ops.join(", ")}] trace [${v.evidence.traceIndices.join(", ")}] ${JSON.stringify(v.evidence.data)}`)}`);
     }
   }
-  if (result.verdict !== "pass") lines.push(`  replay: ${replayCommand}`);
-  if (reportPath !== undefined) lines.push(`  report: ${reportPath}`);
+  lines.push(`  ${c.bold("replay:")} ${replayCommand}`);
+  if (reportPath !== undefined) lines.push(`  ${c.bold("report:")} ${reportPath}`);
   return lines.join("\n") + "\n";
 }

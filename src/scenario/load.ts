@@ -4,7 +4,7 @@ import { isPair, isScalar, isSeq, parseDocument, visit, type Document } from "ya
 import { nodesNamedBy } from "../faults/fault.js";
 import { SYSTEMS, systemFor } from "../systems/index.js";
 import { describeValue, formatPath, ScenarioError, scenarioErrorFromZod } from "./errors.js";
-import { scenarioSchema, type ScenarioConfig } from "./schema.js";
+import { activeScenarioSchema, type ScenarioConfig } from "./schema.js";
 
 /** A validated scenario and where it came from. */
 export interface Scenario {
@@ -60,7 +60,7 @@ export function scenarioFromObject(raw: unknown, file = "<scenario>"): Scenario 
 }
 
 function fromObject(raw: unknown, file: string, source: string): Scenario {
-  const parsed = scenarioSchema.safeParse(raw, { reportInput: true });
+  const parsed = activeScenarioSchema().safeParse(raw, { reportInput: true });
   if (!parsed.success) throw scenarioErrorFromZod(file, parsed.error);
   validateReferences(parsed.data, file);
   return { file, source, contentHash: sha256(source), config: parsed.data };

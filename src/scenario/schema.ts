@@ -1,5 +1,8 @@
 import { z } from "zod";
 import { NEMESIS_KINDS } from "../faults/nemesis.js";
+import { registeredSchemas } from "../systems/index.js";
+import { kafkaReaderSchema, kafkaWriterSchema } from "../systems/kafka/clients.js";
+import { kafkaClusterSchema } from "../systems/kafka/config.js";
 import { pbClusterSchema, pbReaderSchema, pbWriterSchema } from "../systems/primary-backup/config.js";
 
 /** One simulated day: longer runs are almost certainly a unit mistake (ms versus µs). */
@@ -89,8 +92,8 @@ export const livenessSchema = z.strictObject({
   durationMs: ms().default(10_000),
 });
 
-export const clusterSchema = z.discriminatedUnion("kind", [pbClusterSchema]);
-export const clientSchema = z.discriminatedUnion("kind", [pbWriterSchema, pbReaderSchema]);
+export const clusterSchema = z.discriminatedUnion("kind", [kafkaClusterSchema, pbClusterSchema]);
+export const clientSchema = z.discriminatedUnion("kind", [kafkaWriterSchema, kafkaReaderSchema, pbWriterSchema, pbReaderSchema]);
 
 export const scenarioSchema = z
   .strictObject({
@@ -119,6 +122,25 @@ export const scenarioSchema = z
       ctx.issues.push({ code: "custom", path: ["nemesis", "faultMsMax"], message: "a number at least faultMsMin", input: nemesis.faultMsMax });
     }
   });
+
+let active: { version: number; schema: typeof scenarioSchema } | undefined;
+
+/**
+ * The schema scenarios are validated with: `scenarioSchema`, widened with the cluster and client
+ * schemas of systems registered at run time (`registerSystem`), rebuilt when one is registered.
+ * Without registered systems it is `scenarioSchema` itself (which the JSON Schema is made from).
+ */
+export function activeScenarioSchema(): typeof scenarioSchema {
+  const registered = registeredSchemas();
+  if (registered.clusters.length === 0) return scenarioSchema;
+  if (active?.version !== registered.version) {
+    // Typed as the built-in unions: a registered system's entries reach only its own SystemModel.
+    const cluster = z.discriminatedUnion("kind", [...clusterSchema.options, ...registered.clusters]) as unknown as typeof clusterSchema;
+    const client = z.discriminatedUnion("kind", [...clientSchema.options, ...registered.clients]) as unknown as typeof clientSchema;
+    active = { version: registered.version, schema: scenarioSchema.safeExtend({ cluster, clients: z.array(client).default([]) }) };
+  }
+  return active.schema;
+}
 
 export type ScenarioConfig = z.infer<typeof scenarioSchema>;
 export type ScenarioInput = z.input<typeof scenarioSchema>;

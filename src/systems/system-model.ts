@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import type { Simulation } from "../../sim/simulation.js";
 import type { InvariantInfo, Violation } from "../checks/violation.js";
 import type { Network } from "../network/network.js";
@@ -31,6 +32,22 @@ export interface BuildContext<Cluster, Client> {
   readonly clients: readonly Client[];
 }
 
+/** A zod schema for a `cluster:` or client entry of a registered system: an object whose `kind` is a literal. */
+export type SystemEntrySchema = z.ZodObject<{ kind: z.ZodLiteral<string> } & z.ZodRawShape>;
+
+/**
+ * A number in a scenario that a shrinker may lower while a failure keeps reproducing (a size or
+ * a rate): where it sits in the scenario object, and the smallest value allowed.
+ */
+export interface ShrinkKnob {
+  /** Path in the scenario object, e.g. `["cluster", "replicas"]`. */
+  readonly path: readonly (string | number)[];
+  /** The smallest value to try. */
+  readonly min: number;
+  /** Whether only whole numbers are allowed. */
+  readonly integer: boolean;
+}
+
 /**
  * A system eosim can simulate: its actors, workload, guards and checkers, selected by the
  * scenario's `cluster.kind`. Kafka is one; the primary-backup log proves the kernel.
@@ -44,4 +61,14 @@ export interface SystemModel<Cluster = unknown, Client = unknown> {
   /** Node ids the scenario will have, for validating fault targets before anything runs. */
   nodeIds(cluster: Cluster, clients: readonly Client[]): string[];
   build(context: BuildContext<Cluster, Client>): BuiltSystem;
+  /**
+   * For systems registered at run time (`registerSystem`, e.g. test-only systems): the zod schemas
+   * of their `cluster:` and client entries. Built-in systems are in the scenario schema's unions.
+   */
+  readonly schemas?: { readonly cluster: SystemEntrySchema; readonly clients: readonly SystemEntrySchema[] };
+  /**
+   * Numbers the shrinker may lower beyond the generic ones (every client's `count` and `*PerSec`
+   * rate, from the schema's minimums): cluster sizes, for instance.
+   */
+  shrinkCandidates?(cluster: Cluster, clients: readonly Client[]): readonly ShrinkKnob[];
 }

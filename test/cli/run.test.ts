@@ -127,14 +127,14 @@ describe("eosim run", () => {
     expect(last.hash).toBe(result.traceHash);
   });
 
-  test("--out DIR writes DIR/<scenario>-<seed>/{result.json,history.jsonl,summary.txt}", async () => {
+  test("--out DIR writes DIR/<scenario>-<seed>/{result.json,history.jsonl,summary.txt,report.html}", async () => {
     const out = join(tmp.dir, "out");
     const { code, stdout } = await runMain(["run", BUNDLED_SCENARIO, "--seed", "2", "--out", out, "--json"]);
     expect(code).toBe(0);
     const [result] = jsonLines(stdout) as [RunResult];
     const folder = join(out, "primary-backup-2");
     expect(readdirSync(out)).toEqual(["primary-backup-2"]);
-    expect(readdirSync(folder).sort()).toEqual(["history.jsonl", "result.json", "summary.txt"]);
+    expect(readdirSync(folder).sort()).toEqual(["history.jsonl", "report.html", "result.json", "summary.txt"]);
     const stored = JSON.parse(readFileSync(join(folder, "result.json"), "utf8")) as RunResult;
     expect(stored).toEqual(result);
     const history = readFileSync(join(folder, "history.jsonl"), "utf8").trimEnd().split("\n");

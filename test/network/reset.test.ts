@@ -93,4 +93,28 @@ describe("crash resets connections", () => {
     expect(sys.rec.numbers("b")).toEqual([0, 1]);
     expect(sys.rec.numbers("a")).toEqual([2]);
   });
+
+  it("a message to a crashed node is refused: the sender is told at once instead of waiting for a timeout", () => {
+    const sys = buildSystem(["a", "b"], { network: { latency: LATENCY } });
+    const trace = collectTrace(sys.sim);
+    sys.sim.at(1_000, () => sys.sim.node("b").crash(false));
+    sys.sendAt(100_000, "a", "b", msg("m", 0));
+    sys.sim.runUntil(1_000_000);
+    expect(sys.rec.messages()).toEqual([]);
+    const lost = recordsOf(trace, "net.lost");
+    expect(lost).toHaveLength(1);
+    expect(recordsOf(trace, "net.reset").map((r) => r.fields?.reason)).toEqual(["refused"]);
+    // a hears of the refusal when its message arrives, not after a request timeout.
+    expect(sys.rec.disconnects("a").map((d) => d.atUs)).toEqual([lost[0]?.timeUs]);
+  });
+
+  it("a message to a paused node is not refused: it waits for the node to resume", () => {
+    const sys = buildSystem(["a", "b"], { network: { latency: LATENCY } });
+    sys.sim.at(1_000, () => sys.sim.node("b").pause());
+    sys.sendAt(100_000, "a", "b", msg("m", 0));
+    sys.sim.at(500_000, () => sys.sim.node("b").resume());
+    sys.sim.runUntil(1_000_000);
+    expect(sys.rec.disconnects("a")).toEqual([]);
+    expect(sys.rec.numbers("b")).toEqual([0]);
+  });
 });

@@ -335,7 +335,8 @@ export class Broker implements Actor {
     for (const [index, wait] of delayed.waiting) {
       if (wait.replica.highWatermark < wait.requiredOffset) continue;
       const minIsr = Math.min(this.config.minInsyncReplicas, wait.replica.state?.replicas.length ?? 1);
-      if (wait.replica.isr.length < minIsr) {
+      // Partition.checkEnoughReplicasReachOffset compares the maximal ISR with the minimum.
+      if (wait.replica.maximalIsr.length < minIsr) {
         delayed.results[index] = { ...(delayed.results[index] as ProducePartitionResponse), error: "NOT_ENOUGH_REPLICAS_AFTER_APPEND" };
       }
       delayed.waiting.delete(index);
@@ -361,7 +362,8 @@ export class Broker implements Actor {
     if (replica.role !== "leader" || replica.state === undefined) return;
     const isr = replica.maximalIsr;
     const minIsr = Math.min(this.config.minInsyncReplicas, replica.state.replicas.length);
-    if (isr.length < minIsr && !this.ctx.bugs.has(KAFKA_BUGS.noMinIsrHwGate)) return;
+    // KIP-966 (Partition.isUnderMinIsr): the committed ISR, not the maximal one, must reach the minimum.
+    if (replica.isr.length < minIsr && !this.ctx.bugs.has(KAFKA_BUGS.noMinIsrHwGate)) return;
     let candidate = replica.log.logEndOffset;
     for (const member of isr) {
       if (member === this.id) continue;
@@ -417,10 +419,12 @@ export class Broker implements Actor {
     const lagUs = msToUs(this.config.replicaLagTimeMaxMs);
     for (const replica of this.replicas.values()) {
       if (replica.role !== "leader" || replica.pendingIsr !== undefined) continue;
+      const leaderEnd = replica.log.logEndOffset;
+      // Replica.isCaughtUp: a follower at the leader's log end is in sync however long ago it fetched.
       const outOfSync = replica.isr.filter((member) => {
         if (member === this.id) return false;
         const follower = replica.followers.get(member);
-        return follower === undefined || now - follower.lastCaughtUpTimeUs > lagUs;
+        return follower === undefined || (follower.logEndOffset !== leaderEnd && now - follower.lastCaughtUpTimeUs > lagUs);
       });
       if (outOfSync.length > 0) this.alterIsr(replica, replica.isr.filter((m) => !outOfSync.includes(m)));
     }
@@ -583,7 +587,7 @@ export class Broker implements Actor {
   private applyFetchedData(replica: Replica, p: FetchPartitionResponse): void {
     if (p.divergingEpoch !== null) {
       // KIP-320: truncate to where our log and the leader's agree, then fetch again.
-      const truncateAt = Math.min(p.divergingEpoch.endOffset < 0 ? 0 : p.divergingEpoch.endOffset, replica.log.logEndOffset);
+      const truncateAt = this.divergenceTruncationOffset(replica, p.divergingEpoch);
       this.ctx.trace("partition.truncate", { partition: replica.key, from: replica.log.logEndOffset, to: truncateAt, epoch: p.divergingEpoch.epoch });
       replica.truncateTo(truncateAt);
       return;
@@ -598,6 +602,22 @@ export class Broker implements Actor {
     const highWatermark = Math.min(p.highWatermark, replica.log.logEndOffset);
     if (highWatermark !== replica.highWatermark) this.setHighWatermark(replica, highWatermark);
     else if (replica.log.logEndOffset !== endBefore) this.traceOffsets(replica);
+  }
+
+  /**
+   * AbstractFetcherThread.getOffsetTruncationState (KIP-279): the leader named the largest epoch
+   * it has at or below our last fetched epoch, and where that epoch ends in its log. We look up
+   * the same epoch in our own cache. If we know it, both logs agree up to the smaller end; if
+   * our closest epoch is older, we can only keep what precedes the end of that older epoch, and
+   * the next fetch (with a new lastFetchedEpoch) narrows it further.
+   */
+  private divergenceTruncationOffset(replica: Replica, leader: { readonly epoch: number; readonly endOffset: number }): number {
+    const logEnd = replica.log.logEndOffset;
+    if (leader.epoch < 0 || leader.endOffset < 0) return Math.min(Math.max(leader.endOffset, 0), logEnd);
+    const mine = replica.log.endOffsetForEpoch(leader.epoch);
+    if (mine.epoch < 0) return Math.min(leader.endOffset, logEnd);
+    if (mine.epoch !== leader.epoch) return Math.min(mine.endOffset, logEnd);
+    return Math.min(mine.endOffset, leader.endOffset, logEnd);
   }
 
   // ── Other requests ───────────────────────────────────────────────────────────────────

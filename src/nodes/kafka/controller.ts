@@ -36,6 +36,12 @@ export class Controller implements Actor {
   private readonly lastHeartbeatUs = new Map<number, number>();
   /** Brokers fenced for a missed session; they come back by heartbeating. */
   private readonly fenced = new Set<number>();
+  /**
+   * Brokers that may have missed what we pushed (their connection was reset, or we restarted).
+   * Their next heartbeat gets the full state of their partitions again, as Kafka's controller
+   * channel retries a request over a new connection (and a KRaft broker replays the metadata log).
+   */
+  private readonly needsResync = new Set<number>();
 
   constructor(
     private readonly ctx: NodeContext,
@@ -58,7 +64,10 @@ export class Controller implements Actor {
 
   onStart(): void {
     const now = this.ctx.monotonicClockUs();
-    for (const id of Object.keys(this.state.brokerEpochs)) this.lastHeartbeatUs.set(Number(id), now);
+    for (const id of Object.keys(this.state.brokerEpochs)) {
+      this.lastHeartbeatUs.set(Number(id), now);
+      this.needsResync.add(Number(id));
+    }
     this.pushMetadataToAll();
     this.ctx.after(msToUs(500), "session-check", () => this.sessionCheck());
   }
@@ -75,6 +84,11 @@ export class Controller implements Actor {
       default:
         return;
     }
+  }
+
+  onDisconnect(peer: string): void {
+    const brokerId = brokerIdOf(peer);
+    if (brokerId !== undefined) this.needsResync.add(brokerId);
   }
 
   private initialState(): ControllerState {
@@ -101,10 +115,14 @@ export class Controller implements Actor {
       return;
     }
     this.lastHeartbeatUs.set(brokerId, this.ctx.monotonicClockUs());
-    if (this.fenced.delete(brokerId)) {
+    const unfenced = this.fenced.delete(brokerId);
+    if (unfenced) {
       this.ctx.trace("controller.unfence", { broker: brokerId });
       this.electLeadersWithout(new Set([...this.fenced]));
+    }
+    if (unfenced || this.needsResync.delete(brokerId)) {
       this.sendLeaderAndIsr(brokerId, this.state.partitions.filter((p) => p.replicas.includes(brokerId)));
+      this.sendMetadata(brokerId);
     }
     this.send(from, { type: "BrokerHeartbeatResponse", brokerEpoch, fenced: false });
   }
@@ -145,35 +163,50 @@ export class Controller implements Actor {
 
   // ── Elections ────────────────────────────────────────────────────────────────────────
 
-  /** Takes a broker out of every ISR it is in; the last ISR member stays (KRaft keeps it, leaderless). */
+  /**
+   * Takes a broker out of every ISR it is in and re-elects where it led, as one change per
+   * partition (KRaft's generateLeaderAndIsrUpdates with brokerToRemove): the leader epoch bumps
+   * once. The last ISR member stays in the ISR (KRaft keeps it), leaderless if it was the leader.
+   */
   private removeFromIsrs(brokerId: number): void {
+    const unavailable = new Set([...this.fenced, brokerId]);
     this.updatePartitions((p) => {
-      if (!p.isr.includes(brokerId)) return p;
-      const isr = p.isr.filter((id) => id !== brokerId);
-      if (isr.length === 0) return p.leader === brokerId ? { ...p, leader: NO_LEADER, leaderEpoch: p.leaderEpoch + 1, partitionEpoch: p.partitionEpoch + 1 } : p;
-      const leader = p.leader === brokerId ? NO_LEADER : p.leader;
-      const leaderEpoch = p.leader === brokerId ? p.leaderEpoch + 1 : p.leaderEpoch;
-      return { ...p, isr, leader, leaderEpoch, partitionEpoch: p.partitionEpoch + 1 };
+      if (!p.isr.includes(brokerId) && p.leader !== brokerId) return p;
+      const rest = p.isr.filter((id) => id !== brokerId);
+      return this.electLeader(p, rest.length > 0 ? rest : p.isr, unavailable);
     });
   }
 
   /** Every leaderless partition gets a leader from its ISR, or (unclean, when enabled) any live replica. */
   private electLeadersWithout(fenced: ReadonlySet<number>): void {
-    const live = (id: number) => this.state.brokerEpochs[id] !== undefined && !fenced.has(id);
-    this.updatePartitions((p) => {
-      if (p.leader !== NO_LEADER && live(p.leader)) return p;
-      const clean = p.replicas.find((id) => p.isr.includes(id) && live(id));
-      if (clean !== undefined) return { ...p, leader: clean, leaderEpoch: p.leaderEpoch + 1, partitionEpoch: p.partitionEpoch + 1 };
-      if (this.options.config.uncleanLeaderElectionEnable) {
+    this.updatePartitions((p) => this.electLeader(p, p.isr, fenced));
+  }
+
+  /**
+   * The partition with ISR `isr` and a leader that is live: the current one if it still is,
+   * else the first live ISR member in replica order, else (unclean, when enabled) the first live
+   * replica with an ISR of itself, else none. The leader epoch bumps when the leader changes.
+   */
+  private electLeader(p: PartitionState, isr: readonly number[], unavailable: ReadonlySet<number>): PartitionState {
+    const live = (id: number) => this.state.brokerEpochs[id] !== undefined && !unavailable.has(id);
+    let leader = p.leader;
+    let nextIsr = isr;
+    if (leader === NO_LEADER || !live(leader)) {
+      leader = p.replicas.find((id) => isr.includes(id) && live(id)) ?? NO_LEADER;
+      if (leader === NO_LEADER && this.options.config.uncleanLeaderElectionEnable) {
         const unclean = p.replicas.find(live);
         if (unclean !== undefined) {
           this.ctx.assert.reachable("kafka: unclean leader election");
           this.ctx.trace("controller.unclean-election", { partition: partitionKey(p.topic, p.partition), leader: unclean });
-          return { ...p, leader: unclean, isr: [unclean], leaderEpoch: p.leaderEpoch + 1, partitionEpoch: p.partitionEpoch + 1 };
+          leader = unclean;
+          nextIsr = [unclean];
         }
       }
-      return p.leader === NO_LEADER ? p : { ...p, leader: NO_LEADER, leaderEpoch: p.leaderEpoch + 1, partitionEpoch: p.partitionEpoch + 1 };
-    });
+    }
+    const leaderChanged = leader !== p.leader;
+    const isrChanged = nextIsr.length !== p.isr.length || nextIsr.some((id) => !p.isr.includes(id));
+    if (!leaderChanged && !isrChanged) return p;
+    return { ...p, leader, isr: [...nextIsr], leaderEpoch: leaderChanged ? p.leaderEpoch + 1 : p.leaderEpoch, partitionEpoch: p.partitionEpoch + 1 };
   }
 
   /** Applies `change` to every partition; pushes LeaderAndIsr for the partitions that changed. */
@@ -247,12 +280,14 @@ export class Controller implements Actor {
   }
 
   private pushMetadataToAll(): void {
+    for (const id of this.options.brokerIds) this.sendMetadata(id);
+  }
+
+  private sendMetadata(brokerId: number): void {
+    if (this.state.brokerEpochs[brokerId] === undefined) return;
     const liveBrokers = this.options.brokerIds.filter((id) => !this.isFenced(id));
     const topics: TopicMetadata[] = this.options.topics.map((t) => ({ topic: t.name, partitions: this.state.partitions.filter((p) => p.topic === t.name) }));
-    for (const id of this.options.brokerIds) {
-      if (this.state.brokerEpochs[id] === undefined) continue;
-      this.send(brokerNode(id), { type: "UpdateMetadata", controllerEpoch: this.state.controllerEpoch, controllerId: CONTROLLER_ID, liveBrokers, topics });
-    }
+    this.send(brokerNode(brokerId), { type: "UpdateMetadata", controllerEpoch: this.state.controllerEpoch, controllerId: CONTROLLER_ID, liveBrokers, topics });
   }
 
   private persist(): void {

@@ -1,6 +1,6 @@
 import type { KafkaError } from "./errors.js";
 import { KAFKA_BUGS } from "./bugs.js";
-import { lastOffsetOf, lastSequenceOf, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, type RecordBatch } from "./protocol.js";
+import { lastOffsetOf, lastSequenceOf, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE, type RecordBatch } from "./protocol.js";
 
 /** Kafka's NUM_BATCHES_TO_RETAIN. */
 export const NUM_BATCHES_TO_RETAIN = 5;
@@ -67,8 +67,10 @@ export class ProducerStateManager {
     if (batch.producerEpoch !== entry.producerEpoch) {
       return batch.baseSequence === 0 ? { kind: "append" } : { kind: "error", error: "OUT_OF_ORDER_SEQUENCE_NUMBER" };
     }
-    const lastSeq = entry.batches[entry.batches.length - 1]?.lastSeq;
-    if (lastSeq === undefined || inSequence(lastSeq, batch.baseSequence)) return { kind: "append" };
+    // An entry of this epoch with no batches yet (its epoch came from a marker) expects sequence 0:
+    // ProducerAppendInfo.checkSequence takes NO_SEQUENCE as the last sequence, and NO_SEQUENCE + 1 = 0.
+    const lastSeq = entry.batches[entry.batches.length - 1]?.lastSeq ?? NO_SEQUENCE;
+    if (inSequence(lastSeq, batch.baseSequence)) return { kind: "append" };
     // Without the batch cache, a retry of an appended batch is taken for new data and appended again.
     if (bugs.has(KAFKA_BUGS.noDedup) && this.isRepeat(entry, batch)) return { kind: "append" };
     return { kind: "error", error: "OUT_OF_ORDER_SEQUENCE_NUMBER" };

@@ -1,6 +1,7 @@
 import type { Actor, Message, NodeContext } from "../../../sim/actor.js";
 import type { DiskFile } from "../../../sim/disk.js";
 import { msToUs } from "../../../sim/time.js";
+import { PB_COVERAGE } from "./coverage.js";
 import { PB_BUGS, sendPb, type LogEntry, type PbMessage } from "./messages.js";
 
 export interface ReplicaOptions {
@@ -33,6 +34,8 @@ export class Replica implements Actor, ReplicaView {
   private readonly match = new Map<string, number>();
   private readonly waiters = new Map<number, Waiter[]>();
   private commit = 0;
+  /** What the last `partition.offsets` record said (see traceOffsets). */
+  private tracedOffsets = "";
 
   constructor(
     private readonly ctx: NodeContext,
@@ -40,6 +43,7 @@ export class Replica implements Actor, ReplicaView {
   ) {
     this.log = ctx.disk.file<LogEntry>("log");
     this.log.entries.forEach((entry, offset) => this.index.set(indexKey(entry.client, entry.reqSeq), offset));
+    if (this.isPrimary && ctx.incarnation > 0 && this.log.length > 0) ctx.assert.reachable(PB_COVERAGE.primaryRecoveredLog);
   }
 
   get isPrimary(): boolean {
@@ -59,6 +63,7 @@ export class Replica implements Actor, ReplicaView {
   }
 
   onStart(): void {
+    this.traceOffsets();
     if (!this.isPrimary) return;
     this.advanceCommit();
     this.replicateLoop();
@@ -86,7 +91,7 @@ export class Replica implements Actor, ReplicaView {
     if (!this.isPrimary) return;
     const known = this.ctx.bugs.has(PB_BUGS.noDedup) ? undefined : this.index.get(indexKey(client, reqSeq));
     if (known !== undefined) {
-      this.ctx.assert.reachable("pb: retried append answered from the index");
+      this.ctx.assert.reachable(PB_COVERAGE.retryFromIndex);
       return this.answerWhenCommitted(known, { client, reqSeq });
     }
     const offset = this.log.append({ value, client, reqSeq });
@@ -100,7 +105,7 @@ export class Replica implements Actor, ReplicaView {
   private onRead(client: string, reqSeq: number): void {
     if (!this.isPrimary) return;
     if (this.options.backups.some((backup) => !this.match.has(backup))) {
-      this.ctx.assert.reachable("pb: read refused while the primary recovers");
+      this.ctx.assert.reachable(PB_COVERAGE.readWhileRecovering);
       return sendPb(this.ctx, client, { type: "ReadError", reqSeq, error: "RECOVERING" });
     }
     sendPb(this.ctx, client, { type: "ReadResponse", reqSeq, values: this.committedValues() });
@@ -118,7 +123,10 @@ export class Replica implements Actor, ReplicaView {
   }
 
   private onReplicate(primary: string, offset: number, entries: readonly LogEntry[]): void {
-    if (offset > this.log.length) return sendPb(this.ctx, primary, { type: "ReplicateAck", logEnd: this.log.length });
+    if (offset > this.log.length) {
+      this.ctx.assert.reachable(PB_COVERAGE.backupBehind);
+      return sendPb(this.ctx, primary, { type: "ReplicateAck", logEnd: this.log.length });
+    }
     entries.forEach((entry, i) => {
       const at = offset + i;
       const mine = this.log.entries[at];
@@ -126,6 +134,7 @@ export class Replica implements Actor, ReplicaView {
       else this.ctx.assert.always(mine.value === entry.value, "replicas-agree", () => ({ offset: at, backup: mine.value, primary: entry.value }));
     });
     this.log.flush();
+    this.traceOffsets();
     sendPb(this.ctx, primary, { type: "ReplicateAck", logEnd: this.log.length });
   }
 
@@ -159,6 +168,16 @@ export class Replica implements Actor, ReplicaView {
       for (const waiter of this.waiters.get(offset) ?? []) this.answer(offset, waiter);
       this.waiters.delete(offset);
     }
+    this.traceOffsets();
+  }
+
+  /** For reports (record kinds: src/report/record-kinds.ts): log end and commit index, traced when either moves. */
+  private traceOffsets(): void {
+    const leo = this.log.length;
+    const hw = this.commitIndex;
+    if (this.tracedOffsets === `${leo}/${hw}`) return;
+    this.tracedOffsets = `${leo}/${hw}`;
+    this.ctx.trace("partition.offsets", { topic: "pb-log", partition: 0, leader: this.options.primary, leo, hw });
   }
 
   private committedValues(): string[] {

@@ -1,5 +1,6 @@
 import type { Actor, Message, NodeContext, Timer } from "../../../sim/actor.js";
 import { msToUs } from "../../../sim/time.js";
+import { PB_COVERAGE } from "./coverage.js";
 import { sendPb, type PbMessage } from "./messages.js";
 
 export interface WriterOptions {
@@ -41,14 +42,17 @@ export class Writer implements Actor {
   onMessage(_from: string, raw: Message): void {
     const message = raw as PbMessage;
     if (message.type !== "AppendResponse" || this.open?.reqSeq !== message.reqSeq) return;
-    const { value } = this.open;
+    const { value, attempts } = this.open;
+    this.ctx.assert.sometimes(attempts > 1, PB_COVERAGE.ackAfterRetries);
     this.finish();
     this.ctx.history.ok(this.ctx.id, { value, offset: message.offset });
     this.scheduleNext();
   }
 
   onDisconnect(peer: string): void {
-    if (peer === this.options.primary && this.open !== undefined) this.retry("disconnected");
+    if (peer !== this.options.primary || this.open === undefined) return;
+    this.ctx.assert.reachable(PB_COVERAGE.retryAfterDisconnect);
+    this.retry("disconnected");
   }
 
   private scheduleNext(): void {

@@ -2,6 +2,7 @@ import { checkDuplicates, DUPLICATE } from "../../checks/duplicate.js";
 import { logHistoryOf } from "../../checks/log-history.js";
 import { checkLostWrites, LOST_WRITE } from "../../checks/lost-write.js";
 import type { InvariantInfo, Violation } from "../../checks/violation.js";
+import { PB_COVERAGE_KINDS } from "../../nodes/primary-backup/coverage.js";
 import { PB_BUGS } from "../../nodes/primary-backup/messages.js";
 import { Reader } from "../../nodes/primary-backup/reader.js";
 import { Replica } from "../../nodes/primary-backup/replica.js";
@@ -66,10 +67,15 @@ export const primaryBackup: SystemModel<PbCluster, PbClient> = {
     return [...replicaIds(cluster), ...writers.map(([id]) => id), ...readers.map(([id]) => id)];
   },
 
+  /** Beyond client counts and rates (generic): fewer replicas. Faults naming a removed replica make a candidate invalid. */
+  shrinkCandidates: () => [{ path: ["cluster", "replicas"], min: 1, integer: true }],
+
   build({ sim, cluster, clients }: BuildContext<PbCluster, PbClient>): BuiltSystem {
     const replicas = replicaIds(cluster);
     const [primary, ...backups] = replicas as [string, ...string[]];
     const workload = { active: true };
+    // Coverage properties are declared up front: one a run never reaches still reports a zero.
+    for (const [name, kind] of Object.entries(PB_COVERAGE_KINDS)) sim.assert.declare(name, kind);
     for (const id of replicas) {
       sim.addNode(id, (ctx) => new Replica(ctx, { primary, backups, replicateRetryMs: cluster.replicateRetryMs }));
     }

@@ -1,0 +1,18 @@
+/** Kafka client library used inside application actors, and the writer/reader applications. */
+export { KafkaConsumer, type EndOffsetsResult, type PartitionsForResult, type PollResult, type ResetListener, type ResetReason } from "./consumer.js";
+export { resolveConsumerConfig, type AutoOffsetReset, type ConsumerConfig, type ConsumerOptions } from "./consumer-config.js";
+export { CompletedFetch, controlTypeOf, type ConsumerRecord, type ControlType } from "./completed-fetch.js";
+export { isInvalidMetadataError, Metadata, type MetadataConfig, type PartitionLeader } from "./metadata.js";
+export { CorrelationIds, NetworkClient, type ClientResponse, type NetworkClientConfig, type RequestBody } from "./network-client.js";
+export { murmur2, partitionForKey, Partitioner } from "./partitioner.js";
+export { CLIENT_ERRORS, KafkaProducer, type ProducerRecord, type SendCallback, type SendResult } from "./producer.js";
+export {
+  MAX_IN_FLIGHT_FOR_IDEMPOTENCE,
+  MAX_PRODUCER_EPOCH,
+  ProducerConfigError,
+  resolveProducerConfig,
+  type ProducerConfig,
+  type ProducerOptions,
+} from "./producer-config.js";
+export { KafkaReader, type KafkaReaderOptions } from "./reader-app.js";
+export { KafkaWriter, type KafkaWriterOptions } from "./writer-app.js";

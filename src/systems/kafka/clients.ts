@@ -1,0 +1,46 @@
+import { z } from "zod";
+
+const topicName = z.string().min(1).max(249);
+const ms = (max: number) => z.int().min(1).max(max);
+
+/** `clients:` entry: writers that send unique values through an idempotent (by default) producer. */
+export const kafkaWriterSchema = z.strictObject({
+  kind: z.literal("kafka-writer"),
+  count: z.int().min(1).max(100).default(1),
+  topic: topicName.default("events"),
+  opsPerSec: z.number().gt(0).max(100_000).default(50),
+  /** Sends outstanding at once per writer (each slot is its own history process). */
+  concurrency: z.int().min(1).max(100).default(1),
+  /** Keys k0..k(n-1) drawn per record; omitted: null keys (sticky partitioning). */
+  keyCount: z.int().min(1).max(1_000_000).optional(),
+  acks: z.union([z.literal(-1), z.literal(0), z.literal(1), z.literal("all")]).default(-1),
+  /** Omitted: Kafka's default (on unless acks/retries/max.in.flight conflict). */
+  enableIdempotence: z.boolean().optional(),
+  lingerMs: z.int().min(0).max(60_000).default(5),
+  batchSizeRecords: z.int().min(1).max(100_000).default(16),
+  maxInFlightRequestsPerConnection: z.int().min(1).max(100).default(5),
+  requestTimeoutMs: ms(600_000).default(30_000),
+  deliveryTimeoutMs: ms(3_600_000).default(120_000),
+  /** Omitted: Integer.MAX_VALUE (retry until the delivery timeout). */
+  retries: z.int().min(0).max(2_147_483_647).optional(),
+  retryBackoffMs: z.int().min(0).max(60_000).default(100),
+  metadataMaxAgeMs: ms(3_600_000).default(300_000),
+  maxProducerEpoch: z.int().min(1).max(32_767).default(32_767),
+});
+
+/** `clients:` entry: readers that consume every partition from the beginning and record what they saw. */
+export const kafkaReaderSchema = z.strictObject({
+  kind: z.literal("kafka-reader"),
+  count: z.int().min(1).max(100).default(1),
+  /** Omitted: every topic of the cluster. */
+  topics: z.array(topicName).min(1).optional(),
+  isolationLevel: z.enum(["read_uncommitted", "read_committed"]).default("read_uncommitted"),
+  pollTimeoutMs: ms(60_000).default(1000),
+  fetchMaxWaitMs: z.int().min(0).max(60_000).default(500),
+  maxPollRecords: z.int().min(1).max(100_000).default(500),
+  requestTimeoutMs: ms(600_000).default(30_000),
+});
+
+export type KafkaWriterConfig = z.infer<typeof kafkaWriterSchema>;
+export type KafkaReaderConfig = z.infer<typeof kafkaReaderSchema>;
+export type KafkaClient = KafkaWriterConfig | KafkaReaderConfig;
