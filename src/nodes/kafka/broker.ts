@@ -372,7 +372,7 @@ export class Broker implements Actor {
     }
     if (candidate <= replica.highWatermark) return;
     this.setHighWatermark(replica, candidate);
-    for (const delayed of [...this.delayedProduces]) this.maybeCompleteProduce(delayed);
+    for (const delayed of [...this.delayedProduces]) if (waitsOn(delayed, replica)) this.maybeCompleteProduce(delayed);
   }
 
   private setHighWatermark(replica: Replica, highWatermark: number): void {
@@ -495,29 +495,37 @@ export class Broker implements Actor {
 
   /** `recordFollowers` is false on a re-read of a parked fetch: its positions were recorded already. */
   private readForFetch(request: FetchRequest, recordFollowers = true): FetchPartitionResponse[] {
-    return request.partitions.map((p) => {
+    const isFollower = request.replicaId !== CONSUMER_REPLICA_ID;
+    const out: FetchPartitionResponse[] = [];
+    for (const p of request.partitions) {
       const replica = this.replicas.get(partitionKey(p.topic, p.partition));
-      const base = { topic: p.topic, partition: p.partition, divergingEpoch: null, abortedTransactions: null, batches: [] as RecordBatch[] };
-      if (replica === undefined) return { ...base, error: "UNKNOWN_TOPIC_OR_PARTITION", highWatermark: -1, lastStableOffset: -1, logStartOffset: -1 };
-      const offsets = { highWatermark: replica.highWatermark, lastStableOffset: replica.highWatermark, logStartOffset: replica.log.logStartOffset };
-      if (replica.role !== "leader") return { ...base, ...offsets, error: "NOT_LEADER_OR_FOLLOWER" };
-      if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch < replica.leaderEpoch) return { ...base, ...offsets, error: "FENCED_LEADER_EPOCH" };
-      if (p.currentLeaderEpoch > replica.leaderEpoch) return { ...base, ...offsets, error: "UNKNOWN_LEADER_EPOCH" };
-      const isFollower = request.replicaId !== CONSUMER_REPLICA_ID;
-      if (isFollower && p.lastFetchedEpoch >= 0) {
-        const end = replica.log.endOffsetForEpoch(p.lastFetchedEpoch);
-        if (end.epoch !== p.lastFetchedEpoch || end.endOffset < p.fetchOffset) {
-          return { ...base, ...offsets, error: "NONE", divergingEpoch: { epoch: end.epoch, endOffset: end.endOffset } };
-        }
+      if (replica === undefined) {
+        out.push(fetchResult(p, undefined, "UNKNOWN_TOPIC_OR_PARTITION"));
+        continue;
       }
-      if (p.fetchOffset < replica.log.logStartOffset || p.fetchOffset > replica.log.logEndOffset) {
-        return { ...base, ...offsets, error: "OFFSET_OUT_OF_RANGE" };
+      const error = this.fetchError(replica, p, isFollower);
+      if (error !== undefined) {
+        out.push(typeof error === "string" ? fetchResult(p, replica, error) : { ...fetchResult(p, replica, "NONE"), divergingEpoch: error });
+        continue;
       }
       if (isFollower && recordFollowers) this.updateFollower(replica, request.replicaId, p.fetchOffset);
       const upTo = isFollower ? replica.log.logEndOffset : replica.highWatermark;
-      const batches = replica.log.read(p.fetchOffset, upTo, this.config.fetchMaxBatches);
-      return { ...base, ...offsets, highWatermark: replica.highWatermark, lastStableOffset: replica.highWatermark, error: "NONE", batches };
-    });
+      out.push(fetchResult(p, replica, "NONE", replica.log.read(p.fetchOffset, upTo, this.config.fetchMaxBatches)));
+    }
+    return out;
+  }
+
+  /** Why this partition of a fetch gets no data: an error, or the follower's divergence (KIP-320). */
+  private fetchError(replica: Replica, p: FetchRequest["partitions"][number], isFollower: boolean): KafkaError | { epoch: number; endOffset: number } | undefined {
+    if (replica.role !== "leader") return "NOT_LEADER_OR_FOLLOWER";
+    if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch < replica.leaderEpoch) return "FENCED_LEADER_EPOCH";
+    if (p.currentLeaderEpoch > replica.leaderEpoch) return "UNKNOWN_LEADER_EPOCH";
+    if (isFollower && p.lastFetchedEpoch >= 0) {
+      const end = replica.log.endOffsetForEpoch(p.lastFetchedEpoch);
+      if (end.epoch !== p.lastFetchedEpoch || end.endOffset < p.fetchOffset) return end;
+    }
+    if (p.fetchOffset < replica.log.logStartOffset || p.fetchOffset > replica.log.logEndOffset) return "OFFSET_OUT_OF_RANGE";
+    return undefined;
   }
 
   // ── Fetch: follower side ─────────────────────────────────────────────────────────────
@@ -708,4 +716,23 @@ export class Broker implements Actor {
       highWatermark: replica.highWatermark,
     });
   }
+}
+
+function fetchResult(p: { topic: string; partition: number }, replica: Replica | undefined, error: KafkaError, batches: RecordBatch[] = []): FetchPartitionResponse {
+  return {
+    topic: p.topic,
+    partition: p.partition,
+    error,
+    highWatermark: replica?.highWatermark ?? -1,
+    lastStableOffset: replica?.highWatermark ?? -1,
+    logStartOffset: replica?.log.logStartOffset ?? -1,
+    divergingEpoch: null,
+    abortedTransactions: null,
+    batches,
+  };
+}
+
+function waitsOn(delayed: DelayedProduce, replica: Replica): boolean {
+  for (const wait of delayed.waiting.values()) if (wait.replica === replica) return true;
+  return false;
 }

@@ -58,8 +58,9 @@ export class Replica {
 
   /** The ISR the leader computes its HW over: current plus pending additions (KIP-497's maximal ISR). */
   get maximalIsr(): readonly number[] {
-    const pending = this.pendingIsr ?? [];
-    return [...new Set([...this.isr, ...pending])];
+    const pending = this.pendingIsr;
+    if (pending === undefined) return this.isr;
+    return [...this.isr, ...pending.filter((id) => !this.isr.includes(id))];
   }
 
   truncateTo(offset: number): void {
