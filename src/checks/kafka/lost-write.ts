@@ -19,6 +19,12 @@ import { EVIDENCE_LIST_MAX, evidenceOf, firstAbove, inProofOrder, listed, partit
  * transactional sends appear, the acknowledged sends of aborted transactions must be left out
  * and read_committed reads held to committed records (see Observation.committed).
  *
+ * A value some consumer read can still be lost later: when a consumer reads across its offset
+ * after the acknowledgement and never sees it, the record was no longer in the log then (an
+ * unclean election or a truncation removed it after an earlier reader saw it). Crossing
+ * before the acknowledgement proves nothing (the offset may have held a record that was
+ * truncated, and the acknowledged one written there afterwards).
+ *
  * One violation per (partition, value), with the acknowledgement, for each consumer the first
  * poll that returned an offset beyond it, and the end-offsets op if it reached beyond it.
  */
@@ -42,12 +48,21 @@ export function checkKafkaLostWrites(history: KafkaHistory): Violation[] {
     const readableEnd = Math.max(facts.highestReadOffset + 1, facts.endOffset?.offset ?? 0);
     const readHere = readValuesOf(facts);
     const reported = new Set<string>();
+    const consumers = progress.get(facts.key);
+    const readByConsumer = readValuesByConsumer(facts);
     for (const [offset, acks] of [...facts.acks].sort(([a], [b]) => a - b)) {
       if (offset >= readableEnd) break;
       for (const ack of acks) {
-        if (readHere.has(ack.value) || reported.has(ack.value)) continue;
+        if (reported.has(ack.value)) continue;
+        if (!readHere.has(ack.value)) {
+          reported.add(ack.value);
+          found.push(lostWriteOf(facts, ack, readableEnd, consumers));
+          continue;
+        }
+        const crosser = consumerThatMissedIt(ack, consumers, readByConsumer);
+        if (crosser === undefined) continue;
         reported.add(ack.value);
-        found.push(lostWriteOf(facts, ack, readableEnd, progress.get(facts.key)));
+        found.push(lostLaterOf(facts, ack, crosser));
       }
     }
   }
@@ -84,6 +99,57 @@ function lostWriteOf(facts: PartitionFacts, ack: Ack, readableEnd: number, progr
       }),
     },
   };
+}
+
+/** A consumer that crossed the ack's offset after the acknowledgement without ever reading its value. */
+function consumerThatMissedIt(
+  ack: Ack,
+  consumers: ReadonlyMap<string, Progress> | undefined,
+  readByConsumer: ReadonlyMap<string, ReadonlySet<string>>,
+): { process: string; crossing: HistoryOp } | undefined {
+  for (const [process, mine] of consumers ?? []) {
+    const i = firstAbove(mine.highest, ack.offset - 1);
+    const crossing = mine.ops[i];
+    if (crossing === undefined || crossing.index < ack.ok.index) continue;
+    if (readByConsumer.get(process)?.has(ack.value) === true) continue;
+    return { process, crossing };
+  }
+  return undefined;
+}
+
+function lostLaterOf(facts: PartitionFacts, ack: Ack, crosser: { process: string; crossing: HistoryOp }): { at: number; violation: Violation } {
+  const sawIt = [...facts.observed.values()].flat().find((o) => o.value === ack.value);
+  const earlier = sawIt === undefined ? [] : [sawIt.first];
+  return {
+    at: Math.max(ack.ok.index, crosser.crossing.index),
+    violation: {
+      invariant: KAFKA_LOST_WRITE.name,
+      kind: "safety",
+      message: `send of ${ack.value} by ${ack.ok.process} was acknowledged at ${facts.key} offset ${ack.offset}${sawIt ? ` and read by ${listed([...sawIt.processes])}` : ""}, but ${crosser.process} later read across that offset without seeing it: the record left the log`,
+      evidence: evidenceOf([ack.ok, ...earlier, crosser.crossing], {
+        topic: facts.topic,
+        partition: facts.partition,
+        offset: ack.offset,
+        values: [ack.value],
+        processes: [ack.ok.process, ...(sawIt?.processes ?? []), crosser.process],
+        missedBy: crosser.process,
+      }),
+    },
+  };
+}
+
+function readValuesByConsumer(facts: PartitionFacts): Map<string, Set<string>> {
+  const byConsumer = new Map<string, Set<string>>();
+  for (const observations of facts.observed.values()) {
+    for (const o of observations) {
+      for (const process of o.processes) {
+        let values = byConsumer.get(process);
+        if (values === undefined) byConsumer.set(process, (values = new Set()));
+        values.add(o.value);
+      }
+    }
+  }
+  return byConsumer;
 }
 
 function readValuesOf(facts: PartitionFacts): Set<string> {

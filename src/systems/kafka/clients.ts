@@ -39,6 +39,12 @@ export const kafkaReaderSchema = z.strictObject({
   fetchMaxWaitMs: z.int().min(0).max(60_000).default(500),
   maxPollRecords: z.int().min(1).max(100_000).default(500),
   requestTimeoutMs: ms(600_000).default(30_000),
+  /**
+   * Start reading at this simulated time (from the beginning, as always). A late reader sees
+   * the final log: it reveals acknowledged writes that vanished after an earlier reader saw them.
+   * The liveness phase's heal-all may start it earlier, once the fault window is over.
+   */
+  startMs: z.int().min(0).max(86_400_000).default(0),
 });
 
 export type KafkaWriterConfig = z.infer<typeof kafkaWriterSchema>;

@@ -1,4 +1,5 @@
 import type { Simulation } from "../../../sim/simulation.js";
+import { msToUs } from "../../../sim/time.js";
 import { checkKafkaDataHistory, KAFKA_DATA_INVARIANTS } from "../../checks/kafka/index.js";
 import { HW_MONOTONIC, ONE_LEADER_PER_EPOCH, REPLICAS_AGREE, ReplicationInvariants } from "../../checks/kafka-online/replication-invariants.js";
 import type { InvariantInfo, Violation } from "../../checks/violation.js";
@@ -115,7 +116,13 @@ export const kafka: SystemModel<KafkaCluster, KafkaClient> = {
       }));
     }
     const clientNodes = [...writers.map(([id]) => id), ...readers.map(([id]) => id)];
-    for (const id of clientNodes) sim.node(id).start();
+    const startMs = new Map(readers.map(([id, config]) => [id, config.startMs]));
+    for (const id of clientNodes) {
+      const node = sim.node(id);
+      const at = startMs.get(id) ?? 0;
+      if (at === 0) node.start();
+      else sim.at(msToUs(at), () => node.status === "crashed" && node.start());
+    }
     return {
       servers: clusterNodeIds(cluster),
       nodes: [...clusterNodeIds(cluster), ...clientNodes],

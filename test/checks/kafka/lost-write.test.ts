@@ -47,6 +47,25 @@ describe("lost-write", () => {
     expect(violations[0]?.message).toBe("send of a by p1 was acknowledged at t-0 offset 0 but never read, though end offsets put the readable end at 1");
   });
 
+  it("a value one reader saw is still lost when another reader later crosses its offset without seeing it", () => {
+    const b = new KafkaHistoryBuilder();
+    const ack = b.sendOk("p1", "t", "a", 0, 0);
+    const seen = b.poll("c1", records("t", 0, [[0, "a"]]));
+    const crossing = b.poll("c2", records("t", 0, [[0, "x"], [1, "y"]]));
+    const violations = check(b);
+    expect(violations).toHaveLength(1);
+    expect(violations[0]?.message).toBe("send of a by p1 was acknowledged at t-0 offset 0 and read by c1, but c2 later read across that offset without seeing it: the record left the log");
+    expect(violations[0]?.evidence.ops).toEqual([ack.index, seen.index, crossing.index]);
+  });
+
+  it("a reader that crossed the offset before the acknowledgement proves nothing", () => {
+    const b = new KafkaHistoryBuilder();
+    b.poll("c2", records("t", 0, [[0, "x"], [1, "y"]]));
+    b.sendOk("p1", "t", "a", 0, 0);
+    b.poll("c1", records("t", 0, [[0, "a"]]));
+    expect(check(b)).toEqual([]);
+  });
+
   it("a send acknowledged at or beyond the readable end is not lost", () => {
     const b = new KafkaHistoryBuilder();
     b.sendOk("p1", "t", "a", 0, 0);
