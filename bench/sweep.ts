@@ -22,7 +22,7 @@ import { runSweep } from "../src/sweep/sweep.js";
 import type { BenchResult } from "./index.js";
 
 const SCENARIO = "scenarios/primary-backup.yaml";
-const SEEDS = "1..160";
+const SEEDS = "1..400";
 const ROUNDS = 2;
 const TARGET_SPEEDUP = 1.8;
 const TARGET_SHRINK_MS = 30_000;

@@ -148,5 +148,8 @@ function hex32(n: number): string {
 
 /** Serialises a record as one JSON line. Numbers in traces are integers, so the text is engine-independent. */
 export function traceRecordToJson(record: TraceRecord, hash: string): string {
-  return JSON.stringify({ i: record.index, t: record.timeUs, kind: record.kind, node: record.node, ...record.fields, hash });
+  return JSON.stringify({ ...record.fields, i: record.index, t: record.timeUs, kind: record.kind, node: record.node, hash });
 }
+
+/** Field names a trace record may not use: its JSON line puts its own keys there. */
+export const RESERVED_TRACE_FIELDS: readonly string[] = ["i", "t", "kind", "node", "hash"];

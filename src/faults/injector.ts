@@ -28,7 +28,7 @@ export class FaultInjector {
 
   apply(fault: TimedFault): void {
     this.applied.push(fault);
-    this.sim.record("fault", "nemesis", { kind: fault.kind, detail: JSON.stringify(fault) });
+    this.sim.record("fault", "nemesis", { fault: fault.kind, detail: JSON.stringify(fault) });
     this.applyEffect(fault);
   }
 

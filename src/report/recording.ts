@@ -500,7 +500,7 @@ export class RunRecording {
 function faultMark(record: TraceRecord): FaultMark {
   const f = record.fields ?? {};
   const detail = typeof f["detail"] === "string" ? f["detail"] : "";
-  const kind = String(f["kind"]);
+  const kind = String(f["fault"]);
   let fault: Record<string, unknown> = {};
   try {
     const parsed: unknown = JSON.parse(detail);

@@ -125,3 +125,10 @@ describe("traceRecordToJson", () => {
     expect(second).toEqual({ i: 1, t: 2000, kind: "timer", node: "b1", hash: trace.hash });
   });
 });
+
+describe("traceRecordToJson keeps a record's own keys", () => {
+  it("a field named like a record key cannot overwrite the record's kind, node, index, time or hash", () => {
+    const line = traceRecordToJson({ index: 3, timeUs: 9, kind: "fault", node: "nemesis", fields: { kind: "crash", node: "b1", extra: 1 } }, "abc");
+    expect(JSON.parse(line)).toMatchObject({ i: 3, t: 9, kind: "fault", node: "nemesis", hash: "abc", extra: 1 });
+  });
+});
