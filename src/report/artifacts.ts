@@ -37,10 +37,7 @@ export function replayCommandFor(result: Pick<RunResult, "scenarioFile" | "seed"
  * folder. The single entry point for run folders (run, sweeps' failing seeds). The positional
  * form (result, history, summary) is kept for callers without a recording.
  */
-export function writeRunArtifacts(outDir: string, run: RunArtifacts): string;
-export function writeRunArtifacts(outDir: string, result: RunResult, history: readonly HistoryOp[], summary: string): string;
-export function writeRunArtifacts(outDir: string, runOrResult: RunArtifacts | RunResult, history?: readonly HistoryOp[], summary?: string): string {
-  const run: RunArtifacts = isArtifacts(runOrResult) ? runOrResult : { result: runOrResult, history: history ?? [], summary: summary ?? "" };
+export function writeRunArtifacts(outDir: string, run: RunArtifacts): string {
   const { result } = run;
   const dir = reportDir(outDir, result);
   mkdirSync(dir, { recursive: true });
@@ -57,10 +54,6 @@ export function writeRunArtifacts(outDir: string, runOrResult: RunArtifacts | Ru
   });
   writeFileSync(join(dir, "report.html"), html);
   return dir;
-}
-
-function isArtifacts(value: RunArtifacts | RunResult): value is RunArtifacts {
-  return "result" in value && "history" in value;
 }
 
 /**

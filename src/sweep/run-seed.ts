@@ -1,4 +1,5 @@
-import { writeRunArtifacts, reportDir } from "../report/artifacts.js";
+import { focusOnFirstViolation, reportDir, writeRunArtifacts } from "../report/artifacts.js";
+import { RunRecording } from "../report/recording.js";
 import { formatSummary } from "../report/summary.js";
 import { prepareRun } from "../run/run.js";
 import type { Scenario } from "../scenario/load.js";
@@ -15,7 +16,10 @@ export function runSeed(scenario: Scenario, task: SeedTask): SeedRunOutput {
   if (task.report !== undefined && result.verdict !== "pass") {
     const { outDir, replay } = task.report;
     const summary = formatSummary(result, replay, reportDir(outDir, result), { color: false });
-    reportPath = writeRunArtifacts(outDir, result, prepared.sim.history.ops, summary);
+    const history = prepared.sim.history.ops;
+    // The sweep ran without recording (it is the fast path); the failing seed is run once more to draw its report.
+    const recording = focusOnFirstViolation(scenario, result, history, new RunRecording());
+    reportPath = writeRunArtifacts(outDir, { result, history, summary, recording, replay, description: scenario.config.description });
   }
   return { result, ...(reportPath === undefined ? {} : { reportPath }), ...(divergence === undefined ? {} : { divergence }) };
 }

@@ -62,6 +62,10 @@ describe("eosim sweep", () => {
     expect(stdout).toContain(`reports: 3 run folders under ${out}`);
     expect(stdout.trimEnd().split("\n").at(-1)).toBe("FAIL (safety) · exit 1");
     for (const seed of [1, 2, 3]) expect(existsSync(join(out, `pb-small-${seed}`, "result.json"))).toBe(true);
+    // A failing seed's report draws the space-time diagram around its first violation.
+    const html = readFileSync(join(out, "pb-small-1", "report.html"), "utf8");
+    expect([...html.matchAll(/<line class="lane"[^>]*data-lane="([^"]+)"/g)].length).toBeGreaterThan(0);
+    expect(html).toContain("The seed was run a second time to draw the first violation");
   });
 
   it("--json --junit --github: one JSON object on stdout, ::error annotations on stderr, a JUnit testcase per seed", async () => {
