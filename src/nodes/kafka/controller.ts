@@ -216,13 +216,7 @@ export class Controller implements Actor {
       const next = change(p);
       if (next !== p) {
         changed.push(next);
-        this.ctx.trace("controller.partition", {
-          partition: partitionKey(next.topic, next.partition),
-          leader: next.leader,
-          leaderEpoch: next.leaderEpoch,
-          isr: next.isr.join(","),
-          partitionEpoch: next.partitionEpoch,
-        });
+        this.tracePartition(next);
       }
       return next;
     });
@@ -249,13 +243,7 @@ export class Controller implements Actor {
     const next: PartitionState = { ...current, isr: [...request.newIsr], partitionEpoch: current.partitionEpoch + 1 };
     this.state = { ...this.state, partitions: this.state.partitions.map((p) => (p === current ? next : p)) };
     this.persist();
-    this.ctx.trace("controller.partition", {
-      partition: partitionKey(next.topic, next.partition),
-      leader: next.leader,
-      leaderEpoch: next.leaderEpoch,
-      isr: next.isr.join(","),
-      partitionEpoch: next.partitionEpoch,
-    });
+    this.tracePartition(next);
     respond("NONE", next);
     this.pushMetadataToAll();
   }
@@ -288,6 +276,16 @@ export class Controller implements Actor {
     const liveBrokers = this.options.brokerIds.filter((id) => !this.isFenced(id));
     const topics: TopicMetadata[] = this.options.topics.map((t) => ({ topic: t.name, partitions: this.state.partitions.filter((p) => p.topic === t.name) }));
     this.send(brokerNode(brokerId), { type: "UpdateMetadata", controllerEpoch: this.state.controllerEpoch, controllerId: CONTROLLER_ID, liveBrokers, topics });
+  }
+
+  private tracePartition(state: PartitionState): void {
+    this.ctx.trace("controller.partition", {
+      partition: partitionKey(state.topic, state.partition),
+      leader: state.leader,
+      leaderEpoch: state.leaderEpoch,
+      isr: state.isr.join(","),
+      partitionEpoch: state.partitionEpoch,
+    });
   }
 
   private persist(): void {
