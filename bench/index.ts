@@ -4,6 +4,7 @@
  * promise of one) and list it in `benches` below.
  */
 import { pathToFileURL } from "node:url";
+import { runKafkaBench } from "./kafka.js";
 import { runKernelBench } from "./kernel.js";
 import { runSweepBench } from "./sweep.js";
 
@@ -25,6 +26,7 @@ export interface Bench {
 export const benches: readonly Bench[] = [
   { name: "kernel/hold", run: runKernelBench },
   { name: "sweep", run: runSweepBench },
+  { name: "kafka/idempotent-producer", run: runKafkaBench },
 ];
 
 export async function runBenches(filters: readonly string[] = []): Promise<BenchResult[]> {

@@ -40,7 +40,10 @@ export class History {
     if (this.open.has(process)) {
       throw new Error(`history: process ${process} invoked ${f} while an operation is still open`);
     }
-    const op = this.append({ type: "invoke", process, f, value, timeUs: this.clock.nowUs() });
+    // Built whole, in the field order of the HistoryOp interface: a spread into a literal puts
+    // the spread fields out of object, and the history keeps every op for the whole run.
+    const op: MutableOp = { index: this.entries.length, traceIndex: -1, type: "invoke", process, f, value, timeUs: this.clock.nowUs() };
+    this.append(op);
     this.open.set(process, op.index);
     return op;
   }
@@ -70,15 +73,22 @@ export class History {
     const invokeIndex = this.open.get(process);
     if (invokeIndex === undefined) throw new Error(`history: process ${process} completed an operation it never invoked`);
     this.open.delete(process);
-    const invoke = this.entries[invokeIndex] as HistoryOp;
-    const base = { type, process, f: invoke.f, value, timeUs: this.clock.nowUs(), invokeIndex };
-    return this.append(error === undefined ? base : { ...base, error });
-  }
-
-  private append(partial: Omit<HistoryOp, "traceIndex" | "index">): HistoryOp {
-    const traceIndex = this.clock.traceOp(partial);
-    const op: HistoryOp = { index: this.entries.length, traceIndex, ...partial };
-    this.entries.push(op);
+    const f = (this.entries[invokeIndex] as HistoryOp).f;
+    const index = this.entries.length;
+    const timeUs = this.clock.nowUs();
+    const op: MutableOp =
+      error === undefined
+        ? { index, traceIndex: -1, type, process, f, value, timeUs, invokeIndex }
+        : { index, traceIndex: -1, type, process, f, value, timeUs, invokeIndex, error };
+    this.append(op);
     return op;
   }
+
+  /** Traces the op (which sets its trace index) and appends it. */
+  private append(op: MutableOp): void {
+    op.traceIndex = this.clock.traceOp(op);
+    this.entries.push(op);
+  }
 }
+
+type MutableOp = { -readonly [K in keyof HistoryOp]: HistoryOp[K] };

@@ -91,6 +91,30 @@ export class Trace {
     return index;
   }
 
+  /**
+   * Same as `record(timeUs, kind, node, { [k1]: v1, [k2]: v2, [k3]: v3 })` (same hash, same
+   * record for listeners) without allocating the fields object unless a listener needs it: for
+   * the records of every message (net.send, net.deliver).
+   */
+  record3(timeUs: SimTimeUs, kind: string, node: string, k1: string, v1: TraceValue, k2: string, v2: TraceValue, k3: string, v3: TraceValue): number {
+    const index = this.recordCount++;
+    this.foldNumber(timeUs);
+    this.foldWord(this.intern(kind));
+    this.foldWord(this.intern(node));
+    this.foldWord(this.intern(k1));
+    this.foldValue(v1);
+    this.foldWord(this.intern(k2));
+    this.foldValue(v2);
+    this.foldWord(this.intern(k3));
+    this.foldValue(v3);
+    if (this.listeners.length > 0) {
+      const record: TraceRecord = { index, timeUs, kind, node, fields: { [k1]: v1, [k2]: v2, [k3]: v3 } };
+      const hash = this.hash;
+      for (const listener of this.listeners) listener(record, hash);
+    }
+    return index;
+  }
+
   private foldWord(word: number): void {
     this.h1 = Math.imul(this.h1 ^ word, FNV_PRIME);
     let h2 = Math.imul(this.h2 ^ word, MURMUR_M);

@@ -1,4 +1,5 @@
 import type { Message } from "../../sim/actor.js";
+import type { QueuedEvent } from "../../sim/event-queue.js";
 import type { Rng } from "../../sim/rng.js";
 import type { Simulation, Transport } from "../../sim/simulation.js";
 import { msToUs, type SimTimeUs } from "../../sim/time.js";
@@ -54,6 +55,27 @@ interface Connection {
 }
 
 /**
+ * One message on its way: its own queue entry (no closure per message). `generation` is the
+ * connection's generation at send time, undefined for messages not bound to a connection
+ * (datagrams, held messages).
+ */
+class Delivery implements QueuedEvent {
+  seq = 0;
+  constructor(
+    readonly time: SimTimeUs,
+    private readonly network: { arrive(delivery: Delivery): void },
+    readonly id: number,
+    readonly from: string,
+    readonly to: string,
+    readonly message: Message,
+    readonly generation: number | undefined,
+  ) {}
+  fire(): void {
+    this.network.arrive(this);
+  }
+}
+
+/**
  * The fake network: the simulation's transport. Every send, delivery and drop is traced with
  * the message id, so a report can draw the arrows and a test can follow one message.
  */
@@ -62,11 +84,15 @@ export class Network implements Transport {
   readonly holds = new HoldTable();
   private readonly mode: "connection" | "datagram";
   private readonly defaultLatency: LatencyModel;
-  private readonly links = new Map<string, Link>();
-  private readonly connections = new Map<string, Connection>();
+  /** from → to → the direction's link. Nested maps: no key string to build and hash per message. */
+  private readonly links = new Map<string, Map<string, Link>>();
+  /** The smaller node id → the larger → their connection (one per pair, both directions). */
+  private readonly connections = new Map<string, Map<string, Connection>>();
   private readonly rng: Rng;
   private readonly options: NetworkOptions;
   private nextMessageId = 1;
+  /** What a Delivery calls when it fires (one object for the whole run). */
+  private readonly arrival = { arrive: (d: Delivery) => this.arrive(d.id, d.from, d.to, d.message, d.generation) };
 
   constructor(
     private readonly sim: Simulation,
@@ -83,7 +109,7 @@ export class Network implements Transport {
 
   send(from: string, to: string, message: Message): void {
     const id = this.nextMessageId++;
-    this.sim.record("net.send", from, { to, type: message.type, id });
+    this.sim.trace.record3(this.sim.nowUs, "net.send", from, "to", to, "type", message.type, "id", id);
     if (this.partitions.isBlocked(from, to)) {
       this.drop(id, from, to, message, "partition");
       return;
@@ -97,7 +123,7 @@ export class Network implements Transport {
     if (hold !== undefined) {
       this.sim.record("net.hold", from, { to, type: message.type, id, holdUs: hold.holdUs });
       const at = this.sim.nowUs + hold.holdUs + sampleLatencyUs(link.latency, this.rng);
-      this.sim.at(at, () => this.arrive(id, from, to, message, undefined));
+      this.sim.schedule(new Delivery(at, this.arrival, id, from, to, message, undefined));
       return;
     }
     if (this.mode === "datagram") this.sendDatagram(id, from, to, message, link);
@@ -112,7 +138,7 @@ export class Network implements Transport {
   heal(): void {
     this.partitions.heal();
     this.holds.clear();
-    for (const link of this.links.values()) link.clogUntilUs = Math.min(link.clogUntilUs, this.sim.nowUs);
+    for (const byTo of this.links.values()) for (const link of byTo.values()) link.clogUntilUs = Math.min(link.clogUntilUs, this.sim.nowUs);
     this.sim.record("net.heal", "network");
   }
 
@@ -147,7 +173,7 @@ export class Network implements Transport {
 
   private resetAllOf(node: string, reason: string): void {
     if (this.mode === "datagram") return;
-    for (const peer of this.sim.nodeIds) if (peer !== node && this.connections.has(connectionKey(node, peer))) this.reset(node, peer, reason);
+    for (const peer of this.sim.nodeIds) if (peer !== node && this.hasConnection(node, peer)) this.reset(node, peer, reason);
   }
 
   private sendOnConnection(id: number, from: string, to: string, message: Message, link: Link): void {
@@ -160,7 +186,7 @@ export class Network implements Transport {
     const earliest = Math.max(this.sim.nowUs, link.clogUntilUs) + sampleLatencyUs(link.latency, this.rng);
     const at = Math.max(earliest, link.lastDeliveryUs + 1);
     link.lastDeliveryUs = at;
-    this.sim.at(at, () => this.arrive(id, from, to, message, generation));
+    this.sim.schedule(new Delivery(at, this.arrival, id, from, to, message, generation));
   }
 
   private sendDatagram(id: number, from: string, to: string, message: Message, link: Link): void {
@@ -173,7 +199,7 @@ export class Network implements Transport {
       let delay = sampleLatencyUs(link.latency, this.rng);
       if (this.rng.chance(this.options.reorderRatio ?? 0)) delay += this.rng.int(0, msToUs(this.options.reorderMsMax ?? 10));
       if (copy > 0) this.sim.record("net.duplicate", from, { to, type: message.type, id });
-      this.sim.at(Math.max(this.sim.nowUs, link.clogUntilUs) + delay, () => this.arrive(id, from, to, message, undefined));
+      this.sim.schedule(new Delivery(Math.max(this.sim.nowUs, link.clogUntilUs) + delay, this.arrival, id, from, to, message, undefined));
     }
   }
 
@@ -186,7 +212,7 @@ export class Network implements Transport {
     }
     if (this.partitions.isBlocked(from, to)) return this.drop(id, from, to, message, "partition");
     if (!this.sim.hasNode(to)) return this.drop(id, from, to, message, "no-such-node");
-    this.sim.record("net.deliver", to, { from, type: message.type, id });
+    this.sim.trace.record3(this.sim.nowUs, "net.deliver", to, "from", from, "type", message.type, "id", id);
     if (this.sim.node(to).deliver(from, message)) return;
     this.sim.record("net.lost", to, { from, type: message.type, id, reason: "node-down" });
     // No process listens there: the host answers with a reset (connection refused), so the sender learns at once.
@@ -216,28 +242,39 @@ export class Network implements Transport {
   }
 
   private link(from: string, to: string): Link {
-    const key = from + "\u0000" + to;
-    let link = this.links.get(key);
+    let byTo = this.links.get(from);
+    if (byTo === undefined) {
+      byTo = new Map();
+      this.links.set(from, byTo);
+    }
+    let link = byTo.get(to);
     if (link === undefined) {
       link = { latency: this.defaultLatency, lastDeliveryUs: 0, clogUntilUs: 0 };
-      this.links.set(key, link);
+      byTo.set(to, link);
     }
     return link;
   }
 
+  /** The connection of a pair, created on first use (a crash resets only connections that exist). */
   private connection(a: string, b: string): Connection {
-    const key = connectionKey(a, b);
-    let connection = this.connections.get(key);
+    const low = a < b ? a : b;
+    const high = a < b ? b : a;
+    let byHigh = this.connections.get(low);
+    if (byHigh === undefined) {
+      byHigh = new Map();
+      this.connections.set(low, byHigh);
+    }
+    let connection = byHigh.get(high);
     if (connection === undefined) {
       connection = { generation: 0, brokenFrom: [] };
-      this.connections.set(key, connection);
+      byHigh.set(high, connection);
     }
     return connection;
   }
-}
 
-function connectionKey(a: string, b: string): string {
-  return a < b ? a + "\u0000" + b : b + "\u0000" + a;
+  private hasConnection(a: string, b: string): boolean {
+    return a < b ? this.connections.get(a)?.has(b) === true : this.connections.get(b)?.has(a) === true;
+  }
 }
 
 function formatPairs(pairs: readonly [string, string][]): string {

@@ -29,15 +29,33 @@ function signatureOf(batch: RecordBatch): string {
   return `${batch.producerId}/${batch.producerEpoch}/${batch.baseSequence}/${batch.isControl ? "control" : batch.records.map((r) => r.value).join(",")}`;
 }
 
+/** Index of the first batch whose last offset is at or after `offset` (batches.length if none). */
+function firstBatchEndingAtOrAfter(batches: readonly RecordBatch[], offset: number): number {
+  let lo = 0;
+  let hi = batches.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (lastOffsetOf(batches[mid] as RecordBatch) < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * Online replication invariants (RaftEventSimulationTest style), fed by brokers the moment a
  * leader is elected or a high watermark moves: checked where they could break, not rescanned.
  */
 export class ReplicationInvariants implements ReplicationObserver {
   private readonly leaders = new Map<string, Map<number, number>>();
-  private readonly leaderHighWatermarks = new Map<string, { epoch: number; hw: number }>();
-  /** Per partition: offset of a batch below some replica's HW → its signature and who saw it first. */
-  private readonly committed = new Map<string, Map<number, { signature: string; broker: number }>>();
+  /** Per partition, per broker: the leader epoch and HW it last reported while leading. */
+  private readonly leaderHighWatermarks = new Map<string, Map<number, { epoch: number; hw: number }>>();
+  /**
+   * Per partition: offset of a batch below some replica's HW → the batch and who saw it first.
+   * The batch itself, not its signature: followers append the very object the leader wrote, so
+   * the comparison is almost always by identity, and signatures are built only for two
+   * different objects.
+   */
+  private readonly committed = new Map<string, { batches: (RecordBatch | undefined)[]; brokers: number[] }>();
 
   constructor(private readonly assert: Assertions) {
     for (const invariant of [HW_MONOTONIC, ONE_LEADER_PER_EPOCH, REPLICAS_AGREE]) assert.declare(invariant.name, "always");
@@ -57,31 +75,48 @@ export class ReplicationInvariants implements ReplicationObserver {
   highWatermarkChanged(change: Parameters<ReplicationObserver["highWatermarkChanged"]>[0]): void {
     const { partition, brokerId, isLeader, leaderEpoch, previous, highWatermark, log } = change;
     if (isLeader) {
-      const key = `${partition}@${brokerId}`;
-      const last = this.leaderHighWatermarks.get(key);
-      if (last !== undefined && last.epoch === leaderEpoch) {
-        this.assert.always(highWatermark >= last.hw, HW_MONOTONIC.name, () => ({ partition, broker: brokerId, leaderEpoch, from: last.hw, to: highWatermark }));
+      let byBroker = this.leaderHighWatermarks.get(partition);
+      if (byBroker === undefined) {
+        byBroker = new Map();
+        this.leaderHighWatermarks.set(partition, byBroker);
       }
-      this.leaderHighWatermarks.set(key, { epoch: leaderEpoch, hw: highWatermark });
+      const last = byBroker.get(brokerId);
+      if (last === undefined) byBroker.set(brokerId, { epoch: leaderEpoch, hw: highWatermark });
+      else {
+        if (last.epoch === leaderEpoch) {
+          const from = last.hw;
+          this.assert.always(highWatermark >= from, HW_MONOTONIC.name, () => ({ partition, broker: brokerId, leaderEpoch, from, to: highWatermark }));
+        }
+        last.epoch = leaderEpoch;
+        last.hw = highWatermark;
+      }
     }
     if (highWatermark <= previous) return;
+    // Arrays indexed by base offset (log offsets are small non-negative integers): no hashing per batch.
     let known = this.committed.get(partition);
     if (known === undefined) {
-      known = new Map();
+      known = { batches: [], brokers: [] };
       this.committed.set(partition, known);
     }
-    for (let offset = previous; offset < highWatermark; ) {
-      const batch = log.batchAt(offset);
-      if (batch === undefined) break;
-      const signature = signatureOf(batch);
-      const first = known.get(batch.baseOffset);
-      if (first === undefined) known.set(batch.baseOffset, { signature, broker: brokerId });
-      else {
-        this.assert.always(first.signature === signature, REPLICAS_AGREE.name, () => ({
+    const { batches: firstBatches, brokers: firstBrokers } = known;
+    // Walks the log from the batch holding `previous`: each step finds what log.batchAt(offset)
+    // would (the first batch ending at or after it, if it starts at or before it) without a search.
+    const batches = log.allBatches;
+    for (let offset = previous, i = firstBatchEndingAtOrAfter(batches, previous); offset < highWatermark && i < batches.length; i++) {
+      const batch = batches[i] as RecordBatch;
+      if (lastOffsetOf(batch) < offset) continue;
+      if (batch.baseOffset > offset) break;
+      const first = firstBatches[batch.baseOffset];
+      if (first === undefined) {
+        firstBatches[batch.baseOffset] = batch;
+        firstBrokers[batch.baseOffset] = brokerId;
+      } else {
+        const firstBroker = firstBrokers[batch.baseOffset] as number;
+        this.assert.always(first === batch || signatureOf(first) === signatureOf(batch), REPLICAS_AGREE.name, () => ({
           partition,
           offset: batch.baseOffset,
-          brokers: [first.broker, brokerId],
-          batches: [first.signature, signature],
+          brokers: [firstBroker, brokerId],
+          batches: [signatureOf(first), signatureOf(batch)],
         }));
       }
       offset = lastOffsetOf(batch) + 1;

@@ -34,13 +34,24 @@ export function checkInconsistentOffsets(history: KafkaHistory): Violation[] {
     const offsets = new Set<number>(facts.acks.keys());
     for (const offset of facts.observed.keys()) offsets.add(offset);
     for (const offset of offsets) {
-      const placements = placementsAt(facts.acks.get(offset) ?? [], facts.observed.get(offset) ?? []);
+      const acks = facts.acks.get(offset) ?? [];
+      const observations = facts.observed.get(offset) ?? [];
+      if (!twoValues(acks, observations)) continue;
+      const placements = placementsAt(acks, observations);
       if (placements.length < 2) continue;
       const firsts = placements.map((p) => p.first.index).sort((a, b) => a - b);
       found.push({ at: firsts[1] as number, violation: inconsistencyOf(facts, offset, placements) });
     }
   }
   return inProofOrder(found).map((f) => f.violation);
+}
+
+/** Whether the acknowledgements and reads of one offset name two different values (two placements). */
+function twoValues(acks: readonly Ack[], observations: readonly Observation[]): boolean {
+  const first = acks[0]?.value ?? observations[0]?.value;
+  for (const ack of acks) if (ack.value !== first) return true;
+  for (const observation of observations) if (observation.value !== first) return true;
+  return false;
 }
 
 function placementsAt(acks: readonly Ack[], observations: readonly Observation[]): Placement[] {

@@ -32,8 +32,18 @@ export type IsolationLevel = "read_uncommitted" | "read_committed";
 /** Partitions are keyed `${topic}-${partition}`, as Kafka prints them: `orders-0`. */
 export type PartitionKey = string;
 
+const partitionKeys = new Map<string, (PartitionKey | undefined)[]>();
+
 export function partitionKey(topic: string, partition: number): PartitionKey {
-  return `${topic}-${partition}`;
+  // One string per partition (a pure function, so a process-wide memo is safe): the fold and
+  // the checkers key every record read by it.
+  if (!Number.isInteger(partition) || partition < 0 || partition >= 1024) return `${topic}-${partition}`;
+  let keys = partitionKeys.get(topic);
+  if (keys === undefined) {
+    keys = [];
+    partitionKeys.set(topic, keys);
+  }
+  return (keys[partition] ??= `${topic}-${partition}`);
 }
 
 export type SendOutcome = "ok" | "fail" | "info" | "pending";
@@ -129,12 +139,106 @@ interface MutableObservation {
   committed: boolean;
 }
 
+/**
+ * A Map from offsets to values, as ReadonlyMap (insertion order included), over an array indexed
+ * by offset: a run's histories hold a few hundred thousand offsets, and a hash map that size
+ * costs a cache miss per lookup and rehashes as it grows. Keys that are not small non-negative
+ * integers (only in hand-made histories) go to an ordinary Map beside it.
+ */
+class OffsetMap<V> implements ReadonlyMap<number, V> {
+  private readonly slots: (V | undefined)[] = [];
+  private readonly other = new Map<number, V>();
+  /** Every key, in insertion order. */
+  private readonly order: number[] = [];
+
+  get size(): number {
+    return this.order.length;
+  }
+
+  get(key: number): V | undefined {
+    return isSlot(key) ? this.slots[key] : this.other.get(key);
+  }
+
+  has(key: number): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  /** Sets a key that is not in the map yet (the folder only adds). */
+  set(key: number, value: V): void {
+    if (this.has(key)) throw new Error(`OffsetMap: key ${key} is already set`);
+    const k = key + 0; // -0 is 0, as in a Map
+    if (isSlot(k)) this.slots[k] = value;
+    else this.other.set(k, value);
+    this.order.push(k);
+  }
+
+  /** Whether every key is an array slot (so sortedKeys needs no sort). */
+  get dense(): boolean {
+    return this.other.size === 0;
+  }
+
+  /** The keys in ascending order, read off the slots (only when `dense`). */
+  sortedKeys(): number[] {
+    const out: number[] = [];
+    const slots = this.slots;
+    for (let i = 0; i < slots.length; i++) if (slots[i] !== undefined) out.push(i);
+    return out;
+  }
+
+  keys(): MapIterator<number> {
+    return this.order.values();
+  }
+
+  values(): MapIterator<V> {
+    return this.order.map((key) => this.get(key) as V).values();
+  }
+
+  entries(): MapIterator<[number, V]> {
+    return this.order.map((key): [number, V] => [key, this.get(key) as V]).values();
+  }
+
+  [Symbol.iterator](): MapIterator<[number, V]> {
+    return this.entries();
+  }
+
+  forEach(callback: (value: V, key: number, map: ReadonlyMap<number, V>) => void, thisArg?: unknown): void {
+    for (const key of this.order) callback.call(thisArg, this.get(key) as V, key, this);
+  }
+}
+
+function isSlot(key: number): boolean {
+  return Number.isInteger(key) && key >= 0 && key < 2 ** 30;
+}
+
+/** Ascending union of two ascending lists of distinct numbers. */
+function mergeAscending(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    if (y === undefined || (x !== undefined && x < y)) {
+      out.push(x as number);
+      i++;
+    } else if (x === undefined || y < x) {
+      out.push(y);
+      j++;
+    } else {
+      out.push(x);
+      i++;
+      j++;
+    }
+  }
+  return out;
+}
+
 interface MutablePartition {
   key: PartitionKey;
   topic: string;
   partition: number;
-  acks: Map<number, Ack[]>;
-  observed: Map<number, MutableObservation[]>;
+  acks: OffsetMap<Ack[]>;
+  observed: OffsetMap<MutableObservation[]>;
   highestReadOffset: number;
   endOffset: { offset: number; op: HistoryOp } | undefined;
   knownOffsets: number[];
@@ -218,11 +322,11 @@ class Folder {
       partition: value.partition,
       offset: placed ? value.offset : undefined,
     };
-    listIn(mapIn(this.sends, send.topic), send.value).push(send);
+    pushIn(mapIn(this.sends, send.topic), send.value, send);
     if (!placed || completion === undefined) return;
     const facts = this.partitionOf(value.topic, value.partition as number);
     const offset = value.offset as number;
-    listIn(facts.acks, offset).push({ send, value: send.value, offset, ok: completion });
+    pushIn(facts.acks, offset, { send, value: send.value, offset, ok: completion });
   }
 
   private addPoll(op: HistoryOp, isolation: IsolationLevel): void {
@@ -231,15 +335,17 @@ class Folder {
     for (const [topic, partition, offset, value] of records) {
       const facts = this.partitionOf(topic, partition);
       if (offset > facts.highestReadOffset) facts.highestReadOffset = offset;
-      const atOffset = listIn(facts.observed, offset);
-      let observation = atOffset.find((o) => o.value === value);
+      const atOffset = facts.observed.get(offset);
+      let observation = atOffset?.find((o) => o.value === value);
       if (observation === undefined) {
-        observation = { value, offset, first: op, processes: [], reads: 0, committed: false };
-        atOffset.push(observation);
-        listIn(mapIn(this.reads, topic), value).push({ partition, observation });
+        observation = { value, offset, first: op, processes: [op.process], reads: 1, committed: false };
+        if (atOffset === undefined) facts.observed.set(offset, [observation]);
+        else atOffset.push(observation);
+        pushIn(mapIn(this.reads, topic), value, { partition, observation });
+      } else {
+        observation.reads++;
+        if (!observation.processes.includes(op.process)) observation.processes.push(op.process);
       }
-      observation.reads++;
-      if (!observation.processes.includes(op.process)) observation.processes.push(op.process);
       if (isolation === "read_committed") observation.committed = true;
     }
   }
@@ -271,8 +377,8 @@ class Folder {
         key,
         topic,
         partition,
-        acks: new Map(),
-        observed: new Map(),
+        acks: new OffsetMap(),
+        observed: new OffsetMap(),
         highestReadOffset: -1,
         endOffset: undefined,
         knownOffsets: [],
@@ -284,13 +390,20 @@ class Folder {
   }
 
   private sortOffsets(facts: MutablePartition): void {
-    const known = new Set<number>(facts.acks.keys());
-    for (const offset of facts.observed.keys()) known.add(offset);
-    facts.knownOffsets = [...known].sort(ascending);
-    facts.committedOffsets = [...facts.observed]
-      .filter(([, observations]) => observations.some((o) => o.committed))
-      .map(([offset]) => offset)
-      .sort(ascending);
+    if (!facts.acks.dense || !facts.observed.dense) {
+      const known = new Set<number>(facts.acks.keys());
+      for (const offset of facts.observed.keys()) known.add(offset);
+      facts.knownOffsets = [...known].sort(ascending);
+      facts.committedOffsets = [...facts.observed]
+        .filter(([, observations]) => observations.some((o) => o.committed))
+        .map(([offset]) => offset)
+        .sort(ascending);
+      return;
+    }
+    // The same lists, from the slots: ascending already, no set and no sort.
+    const observed = facts.observed.sortedKeys();
+    facts.knownOffsets = mergeAscending(facts.acks.sortedKeys(), observed);
+    facts.committedOffsets = observed.filter((offset) => (facts.observed.get(offset) as MutableObservation[]).some((o) => o.committed));
   }
 }
 
@@ -362,6 +475,16 @@ function mapIn<K, K2, V>(map: Map<K, Map<K2, V>>, key: K): Map<K2, V> {
   return inner;
 }
 
+/**
+ * Appends `item` to the list at `key`. A new list is the literal `[item]`: most lists here hold
+ * one item (one send per value, one value per offset), and `[]` then push reserves 17 slots.
+ */
+function pushIn<K, V>(map: { get(key: K): V[] | undefined; set(key: K, list: V[]): void }, key: K, item: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [item]);
+  else list.push(item);
+}
+
 function listIn<K, V>(map: Map<K, V[]>, key: K): V[] {
   let list = map.get(key);
   if (list === undefined) {
@@ -399,10 +522,13 @@ function isEndOffsetsValue(value: unknown): value is EndOffsetsValue {
 function withPosition(sent: SendValue, completion: unknown): SendValue {
   if (!isObject(completion)) return sent;
   const { partition, offset } = completion;
+  // A literal, not spreads: cheaper, and the same fields for every reader of a SendValue.
   return {
-    ...sent,
-    ...(typeof partition === "number" ? { partition } : {}),
-    ...(typeof offset === "number" ? { offset } : {}),
+    topic: sent.topic,
+    key: sent.key,
+    value: sent.value,
+    partition: typeof partition === "number" ? partition : sent.partition,
+    offset: typeof offset === "number" ? offset : sent.offset,
   };
 }
 

@@ -407,6 +407,9 @@ export class Broker implements Actor {
 
   private maybeExpandIsr(replica: Replica, followerId: number, follower: FollowerState): void {
     if (replica.isr.includes(followerId) || replica.pendingIsr !== undefined) return;
+    // KIP-841 (Partition.isReplicaIsrEligible): a broker the controller has fenced is not proposed,
+    // so a fenced follower that keeps fetching never enters the maximal ISR the HW waits for.
+    if (!this.metadata.liveBrokers.includes(followerId)) return;
     if (follower.logEndOffset < replica.highWatermark) return;
     const epochStart = replica.log.epochStartOffset(replica.leaderEpoch) ?? 0;
     // KAFKA-7128: a follower must also hold everything up to the start of the leader's epoch.
@@ -481,6 +484,7 @@ export class Broker implements Actor {
   }
 
   private wakeParkedFetches(): void {
+    if (this.parkedFetches.length === 0) return;
     for (const parked of [...this.parkedFetches]) this.completeParked(parked);
   }
 
@@ -521,8 +525,8 @@ export class Broker implements Actor {
     if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch < replica.leaderEpoch) return "FENCED_LEADER_EPOCH";
     if (p.currentLeaderEpoch > replica.leaderEpoch) return "UNKNOWN_LEADER_EPOCH";
     if (isFollower && p.lastFetchedEpoch >= 0) {
-      const end = replica.log.endOffsetForEpoch(p.lastFetchedEpoch);
-      if (end.epoch !== p.lastFetchedEpoch || end.endOffset < p.fetchOffset) return end;
+      const divergence = replica.log.divergenceAt(p.lastFetchedEpoch, p.fetchOffset);
+      if (divergence !== undefined) return divergence;
     }
     if (p.fetchOffset < replica.log.logStartOffset || p.fetchOffset > replica.log.logEndOffset) return "OFFSET_OUT_OF_RANGE";
     return undefined;
@@ -532,15 +536,17 @@ export class Broker implements Actor {
 
   private fetchFrom(leader: number): void {
     if (this.fetchersInFlight.has(leader) || this.fetcherBackoff.has(leader)) return;
-    const partitions = this.hostedReplicas
-      .filter((r) => r.role === "follower" && r.state?.leader === leader)
-      .map((r) => ({
+    const partitions: FetchRequest["partitions"][number][] = [];
+    for (const r of this.replicas.values()) {
+      if (r.role !== "follower" || r.state?.leader !== leader) continue;
+      partitions.push({
         topic: r.topic,
         partition: r.partition,
         fetchOffset: r.log.logEndOffset,
         currentLeaderEpoch: r.leaderEpoch,
         lastFetchedEpoch: this.ctx.bugs.has(KAFKA_BUGS.truncateToHw) ? -1 : r.log.lastBatchEpoch,
-      }));
+      });
+    }
     if (partitions.length === 0) return;
     const correlationId = this.nextCorrelationId++;
     const timeout = this.ctx.after(msToUs(this.config.replicaSocketTimeoutMs), "replica-fetch-timeout", () => this.fetcherFailed(leader));

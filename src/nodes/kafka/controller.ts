@@ -122,7 +122,9 @@ export class Controller implements Actor {
     }
     if (unfenced || this.needsResync.delete(brokerId)) {
       this.sendLeaderAndIsr(brokerId, this.state.partitions.filter((p) => p.replicas.includes(brokerId)));
-      this.sendMetadata(brokerId);
+      // Every broker learns that it is live again: leaders only take live brokers into the ISR.
+      if (unfenced) this.pushMetadataToAll();
+      else this.sendMetadata(brokerId);
     }
     this.send(from, { type: "BrokerHeartbeatResponse", brokerEpoch, fenced: false });
   }

@@ -115,14 +115,34 @@ export class PartitionLog {
    * epoch starts (or the log end). `{-1, -1}` when the cache knows no such epoch.
    */
   endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } {
+    const i = this.epochIndexAtOrBelow(epoch);
+    if (i < 0) return { epoch: -1, endOffset: -1 };
+    return { epoch: (this.epochs.entries[i] as EpochEntry).epoch, endOffset: this.epochEndAt(i) };
+  }
+
+  /**
+   * A leader's KIP-320 check of a follower at `offset` whose last fetched epoch is `epoch`:
+   * endOffsetForEpoch(epoch) when the logs diverge (that epoch is not in this cache, or it ends
+   * before `offset`), undefined when they agree. Nothing is allocated when they agree.
+   */
+  divergenceAt(epoch: number, offset: number): { epoch: number; endOffset: number } | undefined {
+    const i = this.epochIndexAtOrBelow(epoch);
+    const foundEpoch = i < 0 ? -1 : (this.epochs.entries[i] as EpochEntry).epoch;
+    const endOffset = i < 0 ? -1 : this.epochEndAt(i);
+    return foundEpoch === epoch && endOffset >= offset ? undefined : { epoch: foundEpoch, endOffset };
+  }
+
+  /** Index of the largest cached epoch ≤ `epoch`, -1 if none. */
+  private epochIndexAtOrBelow(epoch: number): number {
     const entries = this.epochs.entries;
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const entry = entries[i] as EpochEntry;
-      if (entry.epoch > epoch) continue;
-      const next = entries[i + 1];
-      return { epoch: entry.epoch, endOffset: next === undefined ? this.logEndOffset : next.startOffset };
-    }
-    return { epoch: -1, endOffset: -1 };
+    for (let i = entries.length - 1; i >= 0; i--) if ((entries[i] as EpochEntry).epoch <= epoch) return i;
+    return -1;
+  }
+
+  /** Where the cached epoch at index `i` ends: the next epoch's start, or the log end. */
+  private epochEndAt(i: number): number {
+    const next = this.epochs.entries[i + 1];
+    return next === undefined ? this.logEndOffset : next.startOffset;
   }
 
   /** The batch holding `offset`, or undefined. */
@@ -131,12 +151,26 @@ export class PartitionLog {
     return batch !== undefined && batch.baseOffset <= offset && lastOffsetOf(batch) >= offset ? batch : undefined;
   }
 
+  /** Index of the first batch whose last offset is at or after `offset` (the batch count if none). */
   private indexOfBatchContaining(offset: number): number {
-    let lo = 0;
-    let hi = this.batches.length;
+    const entries = this.batches.entries;
+    const n = entries.length;
+    if (n === 0 || lastOffsetOf(entries[n - 1] as RecordBatch) < offset) return n;
+    // Readers mostly ask near the end (followers and consumers fetch what was just appended):
+    // gallop back from the last batch to bracket the answer, then binary-search the bracket.
+    // Last offsets never decrease along the log, so the answer is the same as a search of all.
+    let hi = n - 1; // lastOffsetOf(entries[hi]) >= offset
+    let step = 1;
+    let lo = hi - step;
+    while (lo >= 0 && lastOffsetOf(entries[lo] as RecordBatch) >= offset) {
+      hi = lo;
+      step *= 2;
+      lo = hi - step;
+    }
+    lo = lo < 0 ? 0 : lo + 1; // every batch before lo ends before offset
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (lastOffsetOf(this.batches.entries[mid] as RecordBatch) < offset) lo = mid + 1;
+      if (lastOffsetOf(entries[mid] as RecordBatch) < offset) lo = mid + 1;
       else hi = mid;
     }
     return lo;

@@ -192,6 +192,16 @@ export type ControllerMessage =
 
 export type KafkaMessage = KafkaRequest | KafkaResponse | ControllerMessage;
 
+const partitionKeys = new Map<string, (string | undefined)[]>();
+
 export function partitionKey(topic: string, partition: number): string {
-  return `${topic}-${partition}`;
+  // One string per partition (a pure function, so a process-wide memo is safe): every request
+  // looks its partitions up by key, and a string used again is not hashed again.
+  if (!Number.isInteger(partition) || partition < 0 || partition >= 1024) return `${topic}-${partition}`;
+  let keys = partitionKeys.get(topic);
+  if (keys === undefined) {
+    keys = [];
+    partitionKeys.set(topic, keys);
+  }
+  return (keys[partition] ??= `${topic}-${partition}`);
 }

@@ -38,15 +38,15 @@ export class Replica {
     bugs: ReadonlySet<string>,
     checkpointedHighWatermark: number,
   ) {
-    this.log = new PartitionLog(disk, `${topic}-${partition}`, flushIntervalMessages);
+    this.key = `${topic}-${partition}`;
+    this.log = new PartitionLog(disk, this.key, flushIntervalMessages);
     this.producers = new ProducerStateManager({ bugs });
     this.producers.rebuild(this.log.allBatches);
     this.highWatermark = Math.min(checkpointedHighWatermark, this.log.logEndOffset);
   }
 
-  get key(): string {
-    return `${this.topic}-${this.partition}`;
-  }
+  /** `topic-partition`: built once, as every trace record and invariant of the replica names it. */
+  readonly key: string;
 
   get leaderEpoch(): number {
     return this.state?.leaderEpoch ?? -1;

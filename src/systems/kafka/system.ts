@@ -72,8 +72,18 @@ export const kafka: SystemModel<KafkaCluster, KafkaClient> = {
       description: "Only the last batch is cached while up to 5 are in flight: an older retry gets OUT_OF_ORDER_SEQUENCE_NUMBER and the client's epoch bump re-sends batches already written (Redpanda #3039).",
       caughtBy: ["duplicate"],
     },
-    { name: KAFKA_BUGS.noSequenceCheck, description: "Sequence numbers are not checked on produce (gaps and reorderings accepted).", caughtBy: ["duplicate", "lost-write"] },
-    { name: KAFKA_BUGS.noEpochCheck, description: "Batches with a producer epoch below the partition's are accepted.", caughtBy: ["duplicate"] },
+    {
+      name: KAFKA_BUGS.noSequenceCheck,
+      description:
+        "Sequence numbers are not checked on produce: a batch after a gap, or a late copy of a batch that has left the 5-batch cache, is appended (out of order, or a second time).",
+      caughtBy: ["duplicate"],
+    },
+    {
+      name: KAFKA_BUGS.noEpochCheck,
+      description:
+        "A batch with a producer epoch below the partition's passes the epoch check; the sequence rules still apply, so a stale batch at sequence 0 (a new epoch's first) is appended, e.g. a late copy after the producer bumped its epoch again.",
+      caughtBy: ["duplicate"],
+    },
     {
       name: KAFKA_BUGS.truncateToHw,
       description: "Pre-KIP-101 follower truncation to the local high watermark instead of by leader epoch.",
@@ -82,9 +92,14 @@ export const kafka: SystemModel<KafkaCluster, KafkaClient> = {
     {
       name: KAFKA_BUGS.noIsrJoinRule,
       description: "A follower joins the ISR without holding the current leader epoch's start offset (KAFKA-7128).",
-      caughtBy: ["lost-write", "replicas-agree"],
+      caughtBy: ["lost-write", "replicas-agree", "inconsistent-offsets"],
     },
-    { name: KAFKA_BUGS.noMinIsrHwGate, description: "The HW advances while the ISR is below min.insync.replicas (KIP-966).", caughtBy: ["lost-write"] },
+    {
+      name: KAFKA_BUGS.noMinIsrHwGate,
+      description:
+        "The HW advances while the ISR is below min.insync.replicas (KIP-966): consumers read records only the leader holds, which its unflushed tail can lose. acks=all writes are not acknowledged below min ISR, so what breaks is what consumers read, not an acknowledgement.",
+      caughtBy: ["inconsistent-offsets", "replicas-agree"],
+    },
   ],
   invariants: [...KAFKA_DATA_INVARIANTS, HW_MONOTONIC, ONE_LEADER_PER_EPOCH, REPLICAS_AGREE, CONVERGED],
 

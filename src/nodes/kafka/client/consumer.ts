@@ -245,8 +245,9 @@ export class KafkaConsumer {
   private maybeCompletePoll(now: SimTimeUs): void {
     const poll = this.pendingPoll;
     if (poll === undefined) return;
-    const failed = [...this.assigned.values()].filter((a) => a.noOffset || a.outOfRange);
-    if (failed.length > 0) {
+    let failed: Assigned[] | undefined;
+    for (const a of this.assigned.values()) if (a.noOffset || a.outOfRange) (failed ??= []).push(a);
+    if (failed !== undefined) {
       this.pendingPoll = undefined;
       const error = failed.some((a) => a.outOfRange) ? "OFFSET_OUT_OF_RANGE" : "NO_OFFSET_FOR_PARTITION";
       // Reported once; the next fetch from the same position reports it again, as Java's poll throws again.
@@ -288,9 +289,8 @@ export class KafkaConsumer {
   /** Sends one Fetch per leader that has fetchable partitions; returns when a backing-off leader may be fetched again. */
   private sendFetches(now: SimTimeUs): SimTimeUs | undefined {
     const byNode = new Map<number, { state: Assigned; leaderEpoch: number }[]>();
-    const bufferedTps = new Set(this.buffered.map((f) => partitionKey(f.topic, f.partition)));
     for (const state of this.assigned.values()) {
-      if (state.position === undefined || bufferedTps.has(state.tp)) continue;
+      if (state.position === undefined || this.hasBuffered(state)) continue;
       const leader = this.metadata.leaderFor(state.topic, state.partition);
       if (leader === undefined) {
         this.metadata.requestUpdate();
@@ -338,6 +338,12 @@ export class KafkaConsumer {
       );
     }
     return next;
+  }
+
+  /** Whether a completed fetch of this partition waits in the buffer (a few at most: a scan, no set). */
+  private hasBuffered(state: Assigned): boolean {
+    for (const fetch of this.buffered) if (fetch.partition === state.partition && fetch.topic === state.topic) return true;
+    return false;
   }
 
   private handleFetchResponse(node: number, sent: readonly { topic: string; partition: number; fetchOffset: number }[], result: ClientResponse<FetchResponse>): void {

@@ -204,6 +204,7 @@ export class IdempotenceManager {
 
   /** Java's maybeResolveSequences: run before every send loop. */
   maybeResolveSequences(): void {
+    if (this.unresolved.size === 0) return;
     for (const [tp] of [...this.unresolved]) {
       if (this.hasInflightBatches(tp)) continue;
       if (!this.isNextSequence(tp, this.nextSequence(tp))) {

@@ -61,6 +61,9 @@ export class Metadata {
   private updates = 0;
   private readonly listeners: (() => void)[] = [];
   private readonly wakeup: Wakeup;
+  /** What leaderFor and partitionsLedBy answered since the last refresh (both depend only on what `apply` sets). */
+  private readonly leaders = new Map<PartitionState, PartitionLeader>();
+  private readonly ledBy = new Map<number, readonly TopicPartition[]>();
 
   constructor(
     private readonly ctx: NodeContext,
@@ -117,11 +120,25 @@ export class Metadata {
   leaderFor(topic: string, partition: number): PartitionLeader | undefined {
     const state = this.partitions.get(topic)?.get(partition);
     if (state === undefined || state.leader < 0 || !this.liveBrokers.includes(state.leader)) return undefined;
-    return { leader: state.leader, leaderEpoch: state.leaderEpoch };
+    let leader = this.leaders.get(state);
+    if (leader === undefined) {
+      leader = { leader: state.leader, leaderEpoch: state.leaderEpoch };
+      this.leaders.set(state, leader);
+    }
+    return leader;
   }
 
   /** Partitions whose known leader is `brokerId`, ordered by topic then partition. */
-  partitionsLedBy(brokerId: number): TopicPartition[] {
+  partitionsLedBy(brokerId: number): readonly TopicPartition[] {
+    let led = this.ledBy.get(brokerId);
+    if (led === undefined) {
+      led = this.computePartitionsLedBy(brokerId);
+      this.ledBy.set(brokerId, led);
+    }
+    return led;
+  }
+
+  private computePartitionsLedBy(brokerId: number): TopicPartition[] {
     const out: TopicPartition[] = [];
     for (const topic of [...this.partitions.keys()].sort()) {
       for (const state of this.partitionsOf(topic) ?? []) {
@@ -171,6 +188,8 @@ export class Metadata {
   }
 
   private apply(response: MetadataResponse): void {
+    this.leaders.clear();
+    this.ledBy.clear();
     this.liveBrokers = [...response.brokers].sort((a, b) => a - b);
     for (const topic of response.topics) {
       let byId = this.partitions.get(topic.topic);

@@ -5,9 +5,13 @@ import type { Rng } from "../../../../sim/rng.js";
  * UTF-8 bytes of the key, so a key lands on the partition the Java client would choose.
  */
 export function murmur2(data: Uint8Array): number {
+  return murmur2Prefix(data, data.length);
+}
+
+/** murmur2 of the first `length` bytes of `data`. */
+function murmur2Prefix(data: Uint8Array, length: number): number {
   const m = 0x5bd1e995;
   const r = 24;
-  const length = data.length;
   let h = (0x9747b28c ^ length) | 0;
   const blocks = length >>> 2;
   for (let i = 0; i < blocks; i++) {
@@ -34,10 +38,19 @@ export function murmur2(data: Uint8Array): number {
 }
 
 const encoder = new TextEncoder();
+/** Reused for ASCII keys, whose UTF-8 bytes are their char codes: no encoder call, no allocation per record. */
+let asciiBytes = new Uint8Array(64);
 
 /** Utils.toPositive(murmur2(key)) % numPartitions. */
 export function partitionForKey(key: string, numPartitions: number): number {
-  return (murmur2(encoder.encode(key)) & 0x7fffffff) % numPartitions;
+  const length = key.length;
+  if (length > asciiBytes.length) asciiBytes = new Uint8Array(Math.max(length, 2 * asciiBytes.length));
+  for (let i = 0; i < length; i++) {
+    const code = key.charCodeAt(i);
+    if (code >= 0x80) return (murmur2(encoder.encode(key)) & 0x7fffffff) % numPartitions;
+    asciiBytes[i] = code;
+  }
+  return (murmur2Prefix(asciiBytes, length) & 0x7fffffff) % numPartitions;
 }
 
 /**

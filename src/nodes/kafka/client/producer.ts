@@ -381,9 +381,11 @@ export class KafkaProducer {
       return;
     }
     if (partition === undefined) {
-      const available = (this.metadata.partitionsOf(record.topic) ?? [])
-        .filter((p) => this.metadata.leaderFor(record.topic, p.partition) !== undefined)
-        .map((p) => p.partition);
+      // Only a record without a key needs the partitions with a leader (the sticky partitioner draws among them).
+      const available =
+        record.key !== null
+          ? []
+          : (this.metadata.partitionsOf(record.topic) ?? []).filter((p) => this.metadata.leaderFor(record.topic, p.partition) !== undefined).map((p) => p.partition);
       partition = this.partitioner.partition(record.topic, record.key, count, available);
     }
     const timestampMs = Math.floor(this.ctx.wallClockUs() / 1000);

@@ -37,12 +37,15 @@ export class Wakeup {
     this.deadlineUs = deadline;
     if (deadline === Number.POSITIVE_INFINITY) return;
     const delayUs = Math.max(0, Math.round(deadline - clientNowUs(this.ctx)));
-    this.timer = this.ctx.after(delayUs, this.label, () => {
-      this.timer = undefined;
-      this.deadlineUs = Number.POSITIVE_INFINITY;
-      this.fn();
-    });
+    this.timer = this.ctx.after(delayUs, this.label, this.fire);
   }
+
+  /** One callback for every timer this wake-up arms (a timer cancelled by `set` never calls it). */
+  private readonly fire = (): void => {
+    this.timer = undefined;
+    this.deadlineUs = Number.POSITIVE_INFINITY;
+    this.fn();
+  };
 
   cancel(): void {
     this.set(undefined);

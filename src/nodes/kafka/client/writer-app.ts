@@ -36,6 +36,9 @@ export class KafkaWriter implements Actor {
   private nextValue = 0;
   private readonly busy: boolean[];
   private readonly processBase: string;
+  /** History process of each slot, built once: every op of the slot names it. */
+  private readonly processes: readonly string[];
+  private readonly keyNames: (string | undefined)[] = [];
 
   constructor(
     private readonly ctx: NodeContext,
@@ -44,6 +47,7 @@ export class KafkaWriter implements Actor {
     this.producer = new KafkaProducer(ctx, { clientId: `${ctx.id}/producer`, ...options.producer, bootstrapBrokers: options.bootstrapBrokers }, new CorrelationIds());
     this.busy = Array.from({ length: Math.max(1, options.concurrency ?? 1) }, () => false);
     this.processBase = ctx.incarnation === 0 ? ctx.id : `${ctx.id}#${ctx.incarnation}`;
+    this.processes = this.busy.map((_, slot) => (this.busy.length === 1 ? this.processBase : `${this.processBase}/${slot}`));
   }
 
   onStart(): void {
@@ -65,8 +69,10 @@ export class KafkaWriter implements Actor {
 
   private scheduleNext(): void {
     const gapUs = Math.max(1, Math.round(this.ctx.rng.exponential(1_000_000 / this.options.opsPerSec)));
-    this.ctx.after(gapUs, "next-send", () => this.tick());
+    this.ctx.after(gapUs, "next-send", this.onTick);
   }
+
+  private readonly onTick = (): void => this.tick();
 
   private tick(): void {
     if (!this.options.workload.active) return;
@@ -76,13 +82,13 @@ export class KafkaWriter implements Actor {
   }
 
   private process(slot: number): string {
-    return this.busy.length === 1 ? this.processBase : `${this.processBase}/${slot}`;
+    return this.processes[slot] as string;
   }
 
   private startSend(slot: number): void {
     const { topic, keyCount } = this.options;
     const value = `${this.processBase}-${this.nextValue++}`;
-    const key = keyCount === undefined ? null : `k${this.ctx.rng.int(0, keyCount - 1)}`;
+    const key = keyCount === undefined ? null : this.keyName(this.ctx.rng.int(0, keyCount - 1));
     const process = this.process(slot);
     this.busy[slot] = true;
     const sent: SendValue = { topic, key, value };
@@ -93,15 +99,29 @@ export class KafkaWriter implements Actor {
     });
   }
 
+  /** `k<i>`, one string per key for the whole run (every send and history value shares it). */
+  private keyName(i: number): string {
+    let name = this.keyNames[i];
+    if (name === undefined) {
+      name = `k${i}`;
+      this.keyNames[i] = name;
+    }
+    return name;
+  }
+
   private record(process: string, sent: SendValue, result: SendResult): void {
     const history = this.ctx.history;
+    // Literals, not spreads of `sent`: V8 gives every spread-and-extend clone a hidden class of
+    // its own, and the history keeps these values for the whole run.
+    const { topic, key, value: sentValue } = sent;
     if (result.ok) {
-      const placed: SendValue = result.offset >= 0 ? { ...sent, partition: result.partition, offset: result.offset } : { ...sent, partition: result.partition };
+      const placed: SendValue =
+        result.offset >= 0 ? { topic, key, value: sentValue, partition: result.partition, offset: result.offset } : { topic, key, value: sentValue, partition: result.partition };
       if (result.unconfirmed) history.info(process, placed, "acks=0: not confirmed");
       else history.ok(process, placed);
       return;
     }
-    const value: SendValue = result.partition === undefined ? sent : { ...sent, partition: result.partition };
+    const value: SendValue = result.partition === undefined ? sent : { topic, key, value: sentValue, partition: result.partition };
     if (result.definite) history.fail(process, value, result.error);
     else history.info(process, value, result.error);
   }

@@ -114,6 +114,25 @@ describe("ISR expansion", () => {
     expect(atExpansion).toEqual([{ followerEnd: 5, highWatermark: 5 }]);
   });
 
+  it("a fenced follower that keeps fetching is not proposed for the ISR (KIP-841), so the high watermark never waits for it; unfenced, it rejoins", () => {
+    const h = startedHarness({ cluster: { brokerSessionTimeoutMs: 3000 } });
+    const proposals: string[] = [];
+    h.sim.trace.listen((record) => {
+      if (record.kind === "partition.alter-isr" && record.node === "b1") proposals.push(String(record.fields?.to));
+    });
+    // b3 loses the controller only: it is fenced and leaves the ISR, but still fetches from b1.
+    h.apply({ kind: "partition", shape: "one-way", from: ["b3"], to: ["ctl"] });
+    expect(waitForIsr(h, [1, 2], 10_000)).toBe(true);
+    for (const value of ["a", "b", "c"]) expect(produce(h, "b1", [value], { acks: -1 })?.error).toBe("NONE");
+    h.runFor(2000);
+    expect(logValues(h, 3)).toEqual(["a", "b", "c"]);
+    expect(isrOf(h)).toEqual([1, 2]);
+    expect(proposals).toEqual([]);
+    h.apply({ kind: "heal" });
+    expect(waitForIsr(h, [1, 2, 3], 10_000)).toBe(true);
+    expect(proposals).toEqual(["1,2,3"]);
+  });
+
   /**
    * KAFKA-7128. b3 restarts while cut off from the leader b1 (so it leaves the ISR) with the
    * log [m1 m2]. m3 is acknowledged with acks=all by b1 and b2, and b1 crashes before b2 learns

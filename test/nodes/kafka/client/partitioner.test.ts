@@ -19,6 +19,15 @@ describe("partitioner", () => {
     expect(partitionForKey("foobar", 7)).toBe((-790332482 & 0x7fffffff) % 7);
   });
 
+  it("partitionForKey hashes the UTF-8 bytes of ASCII, non-ASCII and long keys alike", () => {
+    const keys = ["", "k", "k7", "abc", "foobar", "x".repeat(200), "clé", "ключ-42", "日本語のキー", "emoji-\u{1F600}", "k3", "x".repeat(70)];
+    for (const key of keys) {
+      for (const partitions of [1, 3, 7, 64]) {
+        expect(partitionForKey(key, partitions)).toBe((murmur2(new TextEncoder().encode(key)) & 0x7fffffff) % partitions);
+      }
+    }
+  });
+
   it("records without a key stick to one available partition for batch.size records, then move", () => {
     const partitioner = new Partitioner(new Rng(3), 4);
     const chosen = Array.from({ length: 12 }, () => partitioner.partition("t", null, 6, [1, 3, 5]));
