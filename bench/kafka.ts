@@ -9,14 +9,15 @@
  *   and simulated time / wall time, of the event loop and of the whole run (loop + history
  *   checkers), and the checkers' share of the run. Target: >= 1000x faster than real time.
  * - memory: a 10-minute simulated run of the same workload in another fresh process started
- *   with --expose-gc: the peak RSS (the OS's high-water mark, getrusage), the peak V8 heap
- *   (sampled every simulated second) and the heap still live after the run. Target: peak RSS
- *   < 300 MB.
+ *   with --expose-gc: the peak RSS (the OS's high-water mark, getrusage, so the checkers' fold
+ *   of the history counts), the peak V8 heap of the event loop (sampled every simulated second)
+ *   and the heap still live after the run. Target: peak RSS
+ *   < 300 MB. For scale, the same 10 minutes at the scenario's own rate (2 writers x 100/s).
  *
- * Both children run the compiled build (dist/, what bin/eosim.js runs); it is rebuilt first
- * when a source file is newer than its output. `EOSIM_BENCH_SOURCE=tsx` runs the TypeScript
- * sources through tsx instead. The children themselves start through tsx (this file), which
- * adds a few MB of RSS: the memory lines print the RSS after loading as the baseline.
+ * The children are plain `node` running the compiled build (dist/, what bin/eosim.js runs), so
+ * no TypeScript loader sits in their memory or their module loading; dist/ is rebuilt first when
+ * a source file is newer than its output. `EOSIM_BENCH_SOURCE=tsx` runs the TypeScript sources
+ * through tsx instead (the loader then adds about 35 MB of RSS).
  *
  * Bench code is not simulation code: it reads real time to measure.
  */
@@ -25,10 +26,8 @@ import { readdirSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { loadScenario } from "../src/scenario/load.js";
 import type { BenchResult } from "./index.js";
-
-type Library = typeof import("../src/index.js");
-type KafkaChecks = typeof import("../src/checks/kafka/index.js");
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SCENARIO = "scenarios/idempotent-producer.yaml";
@@ -59,98 +58,75 @@ interface RunFigures {
   readonly checkMs: number;
 }
 
-interface MemoryFigures extends RunFigures {
+interface ChildReport {
+  readonly runs: readonly RunFigures[];
+  /** RSS after loading the library and a full GC, before any run. */
   readonly baselineRssMb: number;
   readonly peakRssMb: number;
+  /** Heap used, sampled between simulated seconds of the event loop (not during the checkers) when sampling, else 0. */
   readonly peakHeapUsedMb: number;
   readonly liveHeapAfterMb: number;
 }
 
-const mb = (bytes: number): number => bytes / (1024 * 1024);
-
-// ---- child side: runs in a fresh process ----
-
-async function loadLibrary(source: Source): Promise<{ lib: Library; checks: KafkaChecks }> {
-  const base = source === "dist" ? "dist/src" : "src";
-  const url = (path: string) => pathToFileURL(join(ROOT, base, path)).href;
-  const lib = (await import(url("index.js"))) as Library;
-  const checks = (await import(url("checks/kafka/index.js"))) as KafkaChecks;
-  return { lib, checks };
-}
-
-function workload(lib: Library, durationMs: number) {
-  const base = lib.loadScenario(join(ROOT, SCENARIO)).config;
-  const clients = base.clients.map((c) => (c.kind === "kafka-writer" ? { ...c, opsPerSec: WRITER_OPS_PER_SEC, concurrency: WRITER_CONCURRENCY } : c));
-  return lib.scenarioFromObject({ ...base, name: "bench-kafka", durationMs, liveness: { ...base.liveness, enabled: false }, clients }, "bench:kafka");
-}
-
-/** Runs one seed; `between` runs after every simulated second (memory sampling). */
-function runOnce(lib: Library, durationMs: number, between?: () => void): RunFigures {
-  const prepared = lib.prepareRun(workload(lib, durationMs), { seed: SEED });
-  const endUs = lib.msToUs(durationMs);
+/**
+ * The child, as an ES module for `node -e`: argv is the library's URL, the scenario as JSON, the
+ * seed, the number of runs, and the sampling step in simulated ms (0: one runUntil, no sampling;
+ * stopping between simulated seconds changes nothing, as the next event sets the clock again).
+ */
+const CHILD = `
+const [libUrl, scenarioJson, seedText, runsText, sampleMsText] = process.argv.slice(1);
+const lib = await import(libUrl);
+const scenario = lib.scenarioFromObject(JSON.parse(scenarioJson), "bench:kafka");
+const mb = (bytes) => bytes / (1024 * 1024);
+globalThis.gc?.();
+const baselineRssMb = mb(process.memoryUsage().rss);
+const sampleMs = Number(sampleMsText);
+let peakHeapUsed = 0;
+const sample = () => { peakHeapUsed = Math.max(peakHeapUsed, process.memoryUsage().heapUsed); };
+const runs = [];
+for (let i = 0; i < Number(runsText); i++) {
+  const prepared = lib.prepareRun(scenario, { seed: Number(seedText) });
+  const endUs = lib.msToUs(scenario.config.durationMs);
   const t0 = performance.now();
-  if (between === undefined) prepared.sim.runUntil(endUs);
-  else {
-    // Stopping between simulated seconds changes nothing: the next event sets the clock again.
-    for (let t = lib.msToUs(1_000); t < endUs; t += lib.msToUs(1_000)) {
-      prepared.sim.runUntil(t);
-      between();
-    }
-    prepared.sim.runUntil(endUs);
+  if (sampleMs > 0) {
+    for (let t = lib.msToUs(sampleMs); t < endUs; t += lib.msToUs(sampleMs)) { prepared.sim.runUntil(t); sample(); }
   }
+  prepared.sim.runUntil(endUs);
+  if (sampleMs > 0) sample();
   const t1 = performance.now();
   const result = prepared.execute();
   const t2 = performance.now();
-  let sends = 0;
-  let acked = 0;
+  let sends = 0, acked = 0;
   for (const op of prepared.sim.history.ops) {
     if (op.f !== "send") continue;
     if (op.type === "invoke") sends++;
     else if (op.type === "ok") acked++;
   }
-  return {
-    events: result.events,
-    traceRecords: result.traceRecords,
-    traceHash: result.traceHash,
-    verdict: result.verdict,
-    simMs: result.simTimeMs,
-    historyOps: result.historyOps,
-    sends,
-    acked,
-    loopMs: t1 - t0,
-    checkMs: t2 - t1,
-  };
+  runs.push({ events: result.events, traceRecords: result.traceRecords, traceHash: result.traceHash, verdict: result.verdict,
+    simMs: result.simTimeMs, historyOps: result.historyOps, sends, acked, loopMs: t1 - t0, checkMs: t2 - t1 });
+}
+globalThis.gc?.();
+console.log(JSON.stringify({ runs, baselineRssMb, peakRssMb: process.resourceUsage().maxRSS / 1024,
+  peakHeapUsedMb: mb(peakHeapUsed), liveHeapAfterMb: mb(process.memoryUsage().heapUsed) }));
+`;
+
+/** The workload: the scenario for `durationMs`, without its liveness phase, writers at 500/s unless `ownRate`. */
+function workload(durationMs: number, ownRate = false): unknown {
+  const base = loadScenario(join(ROOT, SCENARIO)).config;
+  const clients = ownRate ? base.clients : base.clients.map((c) => (c.kind === "kafka-writer" ? { ...c, opsPerSec: WRITER_OPS_PER_SEC, concurrency: WRITER_CONCURRENCY } : c));
+  return { ...base, name: "bench-kafka", durationMs, liveness: { ...base.liveness, enabled: false }, clients };
 }
 
-async function child(mode: string, source: Source): Promise<void> {
-  const { lib } = await loadLibrary(source);
-  if (mode === "speed") {
-    const runs: RunFigures[] = [];
-    for (let i = 0; i < RUNS; i++) runs.push(runOnce(lib, SPEED_DURATION_MS));
-    console.log(JSON.stringify(runs));
-    return;
-  }
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) throw new Error("the memory child needs node --expose-gc");
-  gc();
-  const baselineRssMb = mb(process.memoryUsage().rss);
-  let peakHeapUsed = 0;
-  const figures = runOnce(lib, MEMORY_DURATION_MS, () => {
-    peakHeapUsed = Math.max(peakHeapUsed, process.memoryUsage().heapUsed);
-  });
-  peakHeapUsed = Math.max(peakHeapUsed, process.memoryUsage().heapUsed);
-  gc();
-  const memory: MemoryFigures = {
-    ...figures,
-    baselineRssMb,
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
-    peakHeapUsedMb: mb(peakHeapUsed),
-    liveHeapAfterMb: mb(process.memoryUsage().heapUsed),
-  };
-  console.log(JSON.stringify(memory));
+function spawnChild(source: Source, scenario: unknown, runs: number, options: { memory: boolean }): ChildReport {
+  const lib = pathToFileURL(join(ROOT, source === "dist" ? "dist/src/index.js" : "src/index.ts")).href;
+  const flags = [...(options.memory ? ["--expose-gc"] : []), ...(source === "tsx" ? ["--import", "tsx"] : [])];
+  const args = [...flags, "--input-type=module", "-e", CHILD, "--", lib, JSON.stringify(scenario), String(SEED), String(runs), options.memory ? "1000" : "0"];
+  const result = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", maxBuffer: 16 << 20 });
+  if (result.status !== 0) throw new Error(`bench child failed with ${result.status}:\n${result.stderr}`);
+  const last = result.stdout.trim().split("\n").pop();
+  if (last === undefined || last === "") throw new Error("bench child printed nothing");
+  return JSON.parse(last) as ChildReport;
 }
-
-// ---- parent side ----
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
@@ -172,46 +148,43 @@ function ensureBuilt(): string {
       return true;
     }
   });
-  if (stale === undefined) return "dist/ is up to date";
+  if (stale === undefined) return "dist/ up to date";
   const t0 = performance.now();
   const build = spawnSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: ROOT, encoding: "utf8" });
   if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
-  return `rebuilt dist/ (${relative(ROOT, join(ROOT, stale))} was newer) in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
-}
-
-function spawnChild(mode: "speed" | "memory", source: Source): string {
-  const self = fileURLToPath(import.meta.url);
-  const args = [...(mode === "memory" ? ["--expose-gc"] : []), "--import", "tsx", self, "child", mode, source];
-  const result = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", maxBuffer: 16 << 20 });
-  if (result.status !== 0) throw new Error(`bench child (${mode}) failed with ${result.status}:\n${result.stderr}`);
-  const last = result.stdout.trim().split("\n").pop();
-  if (last === undefined) throw new Error(`bench child (${mode}) printed nothing`);
-  return last;
+  return `dist/ rebuilt first (${relative(ROOT, join(ROOT, stale))} was newer), ${((performance.now() - t0) / 1000).toFixed(1)} s`;
 }
 
 const f0 = (n: number): string => Math.round(n).toLocaleString("en-US");
 const f1 = (n: number): string => n.toFixed(1);
+const total = (r: RunFigures): number => r.loopMs + r.checkMs;
+const eventsPerSec = (r: RunFigures): number => r.events / (r.loopMs / 1_000);
+const speedup = (r: RunFigures): number => r.simMs / total(r);
+const checkShare = (r: RunFigures): number => r.checkMs / total(r);
+
+function describe(label: string, r: RunFigures): string {
+  return (
+    `${label}: ${f0(eventsPerSec(r))} events/s; loop ${f0(r.loopMs)} ms + checkers ${f0(r.checkMs)} ms = ${f0(total(r))} ms ` +
+    `-> ${f0(speedup(r))}x real time (loop alone ${f0(r.simMs / r.loopMs)}x); checkers ${f1(checkShare(r) * 100)}% of the run`
+  );
+}
 
 export function runKafkaBench(): BenchResult {
   const source: Source = process.env.EOSIM_BENCH_SOURCE === "tsx" ? "tsx" : "dist";
-  const built = source === "dist" ? ensureBuilt() : "running the TypeScript sources through tsx";
-  const runs = JSON.parse(spawnChild("speed", source)) as RunFigures[];
-  const memory = JSON.parse(spawnChild("memory", source)) as MemoryFigures;
+  const code = source === "dist" ? `the compiled build in plain node (${ensureBuilt()})` : "the TypeScript sources through tsx";
+  const speed = spawnChild(source, workload(SPEED_DURATION_MS), RUNS, { memory: false });
+  const memory = spawnChild(source, workload(MEMORY_DURATION_MS), 1, { memory: true });
+  const ownRate = spawnChild(source, workload(MEMORY_DURATION_MS, true), 1, { memory: true });
 
+  const runs = speed.runs;
   const cold = runs[0] as RunFigures;
-  const warm = runs.slice(1).reduce((a, b) => (b.loopMs + b.checkMs < a.loopMs + a.checkMs ? b : a), runs[1] ?? cold);
-  const hashes = new Set(runs.map((r) => r.traceHash));
-  const total = (r: RunFigures) => r.loopMs + r.checkMs;
-  const eventsPerSec = (r: RunFigures) => r.events / (r.loopMs / 1_000);
-  const speedup = (r: RunFigures) => r.simMs / total(r);
-  const loopSpeedup = (r: RunFigures) => r.simMs / r.loopMs;
-  const checkShare = (r: RunFigures) => r.checkMs / total(r);
-  const describe = (label: string, r: RunFigures) =>
-    `${label}: ${f0(eventsPerSec(r))} events/s; loop ${f0(r.loopMs)} ms + checkers ${f0(r.checkMs)} ms = ${f0(total(r))} ms ` +
-    `-> ${f0(speedup(r))}x real time (loop alone ${f0(loopSpeedup(r))}x); checkers ${f1(checkShare(r) * 100)}% of the run`;
+  const warm = runs.slice(1).reduce((a, b) => (total(b) < total(a) ? b : a), runs[1] ?? cold);
+  const long = memory.runs[0] as RunFigures;
+  const own = ownRate.runs[0] as RunFigures;
+  const stable = new Set(runs.map((r) => r.traceHash)).size === 1;
   const speedMet = speedup(cold) >= TARGET_SPEEDUP && speedup(warm) >= TARGET_SPEEDUP;
   const memoryMet = memory.peakRssMb < TARGET_PEAK_RSS_MB;
-  const passed = runs.every((r) => r.verdict === "pass") && memory.verdict === "pass";
+  const passed = [...runs, long, own].every((r) => r.verdict === "pass");
 
   return {
     name: "kafka/idempotent-producer",
@@ -225,27 +198,24 @@ export function runKafkaBench(): BenchResult {
       warmCheckShare: checkShare(warm),
       memoryPeakRssMb: memory.peakRssMb,
       memoryPeakHeapUsedMb: memory.peakHeapUsedMb,
-      memoryLiveHeapAfterMb: memory.liveHeapAfterMb,
-      memoryCheckShare: memory.checkMs / (memory.loopMs + memory.checkMs),
+      memoryCheckShare: checkShare(long),
+      ownRatePeakRssMb: ownRate.peakRssMb,
     },
-    targetMet: speedMet && memoryMet && passed && hashes.size === 1,
+    targetMet: speedMet && memoryMet && passed && stable,
     lines: [
-      `${SCENARIO} seed ${SEED}, 2 writers x ${WRITER_OPS_PER_SEC} msg/s (concurrency ${WRITER_CONCURRENCY}), no liveness phase; code: ${source} (${built})`,
-      `60 s simulated: ${f0(cold.events)} events, ${f0(cold.traceRecords)} trace records, ${f0(cold.sends)} sends (${f0(cold.acked)} acknowledged), ` +
-        `${f0(cold.historyOps)} history ops, verdict ${cold.verdict}, trace ${cold.traceHash}${hashes.size === 1 ? ` (same in all ${runs.length} runs)` : " (DIFFERS between runs!)"}`,
+      `${SCENARIO} seed ${SEED}, 2 writers x ${WRITER_OPS_PER_SEC} msg/s (up to ${WRITER_CONCURRENCY} sends out each), no liveness phase; runs ${code}`,
+      `60 s simulated: ${f0(cold.events)} events, ${f0(cold.traceRecords)} trace records, ${f0(cold.sends)} sends (${f0(cold.acked)} acknowledged; writers wait while a leader is down), ` +
+        `${f0(cold.historyOps)} history ops, verdict ${cold.verdict}, trace ${cold.traceHash}${stable ? ` (same in all ${runs.length} runs)` : " (DIFFERS between runs!)"}`,
       describe("  cold (1st run in a fresh process)", cold),
       describe(`  warm (best of runs 2..${runs.length})`, warm),
       `  speed target >= ${f0(TARGET_SPEEDUP)}x real time (whole run, cold and warm): ${speedMet ? "MET" : "NOT MET"}`,
-      `10 min simulated: ${f0(memory.events)} events, ${f0(memory.sends)} sends (${f0(memory.acked)} acknowledged), ${f0(memory.historyOps)} history ops, verdict ${memory.verdict}; ` +
-        `loop ${f1(memory.loopMs / 1000)} s + checkers ${f1(memory.checkMs / 1000)} s (${f1((memory.checkMs / (memory.loopMs + memory.checkMs)) * 100)}%)`,
-      `  peak RSS ${f0(memory.peakRssMb)} MB (process after loading: ${f0(memory.baselineRssMb)} MB); peak heap used ${f0(memory.peakHeapUsedMb)} MB; ` +
+      `10 min simulated: ${f0(long.events)} events, ${f0(long.sends)} sends (${f0(long.acked)} acknowledged), ${f0(long.historyOps)} history ops, verdict ${long.verdict}; ` +
+        `loop ${f1(long.loopMs / 1000)} s + checkers ${f1(long.checkMs / 1000)} s (checkers ${f1(checkShare(long) * 100)}%) -> ${f0(speedup(long))}x real time`,
+      `  peak RSS ${f0(memory.peakRssMb)} MB (${f0(memory.baselineRssMb)} MB of it before the run); heap used in the event loop up to ${f0(memory.peakHeapUsedMb)} MB; ` +
         `heap live after the run ${f0(memory.liveHeapAfterMb)} MB`,
       `  memory target peak RSS < ${TARGET_PEAK_RSS_MB} MB: ${memoryMet ? "MET" : "NOT MET"}`,
+      `  for scale, 10 min at the scenario's own rate (2 writers x 100 msg/s): ${f0(own.sends)} sends, peak RSS ${f0(ownRate.peakRssMb)} MB, ` +
+        `loop heap up to ${f0(ownRate.peakHeapUsedMb)} MB, loop ${f1(own.loopMs / 1000)} s + checkers ${f1(own.checkMs / 1000)} s`,
     ],
   };
-}
-
-// A child: `node [--expose-gc] --import tsx bench/kafka.ts child <speed|memory> <dist|tsx>`.
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv[2] === "child") {
-  await child(process.argv[3] ?? "speed", process.argv[4] === "tsx" ? "tsx" : "dist");
 }

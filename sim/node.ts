@@ -13,6 +13,8 @@ export interface NodeHost {
   scheduleTimer(node: SimNode, delayUs: SimTimeUs, label: string, fn: () => void): Timer;
   traceNode(node: SimNode, kind: string, fields?: TraceFields): void;
   nodeCrashed(node: SimNode): void;
+  /** The OS writes back dirty disk pages after this long (Infinity: only fsync makes data durable). */
+  readonly diskWritebackUs: number;
 }
 
 type PendingInput = () => void;
@@ -24,7 +26,7 @@ type PendingInput = () => void;
  */
 export class SimNode {
   readonly clock = new NodeClock();
-  readonly disk = new Disk();
+  readonly disk: Disk;
   private currentStatus: NodeStatus = "crashed";
   private currentIncarnation = -1;
   private actor: Actor | undefined;
@@ -34,7 +36,9 @@ export class SimNode {
     readonly id: string,
     private readonly factory: ActorFactory,
     private readonly host: NodeHost,
-  ) {}
+  ) {
+    this.disk = new Disk({ nowUs: () => host.nowUs, writebackUs: host.diskWritebackUs });
+  }
 
   get status(): NodeStatus {
     return this.currentStatus;

@@ -18,6 +18,11 @@ export interface SimulationOptions {
   readonly shuffleTies?: boolean;
   /** Names of guards switched off for this run. */
   readonly bugs?: Iterable<string>;
+  /**
+   * After how long the OS writes dirty disk pages back without an fsync (Linux's
+   * dirty_expire_centisecs: 30 s). Default 30000; Infinity keeps everything in the page cache.
+   */
+  readonly diskWritebackMs?: number;
 }
 
 /** Checked after every event; records failures through `sim.assert.always`. */
@@ -90,6 +95,7 @@ export class Simulation implements NodeHost {
   readonly history: History;
   readonly assert: Assertions;
   readonly bugs: ReadonlySet<string>;
+  readonly diskWritebackUs: number;
   transport: Transport | undefined;
 
   private now: SimTimeUs = 0;
@@ -106,6 +112,8 @@ export class Simulation implements NodeHost {
     const tieRng = options.shuffleTies ? this.rng.fork("kernel/ties") : undefined;
     this.queue = new EventQueue<QueuedEvent>(tieRng ? () => tieRng.uint32() : undefined);
     this.bugs = new Set(options.bugs ?? []);
+    const writebackMs = options.diskWritebackMs ?? 30_000;
+    this.diskWritebackUs = Number.isFinite(writebackMs) ? Math.round(writebackMs * 1000) : Number.POSITIVE_INFINITY;
     this.history = new History({ nowUs: () => this.now, traceOp: (op) => this.traceHistoryOp(op) });
     this.assert = new Assertions({ nowUs: () => this.now, traceFailure: (name) => this.trace.record(this.now, "assert.fail", "sim", { name }) });
   }

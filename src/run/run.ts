@@ -43,7 +43,7 @@ export function prepareRun(scenario: Scenario, options: RunOptions = {}): Prepar
   const seed = options.seed ?? config.seed;
   const bugs = [...new Set([...config.bugs, ...(options.bugs ?? [])])].sort();
   validateReferences(config, scenario.file, options.bugs);
-  const sim = new Simulation({ seed, bugs, shuffleTies: config.shuffleTies });
+  const sim = new Simulation({ seed, bugs, shuffleTies: config.shuffleTies, diskWritebackMs: config.disk.writebackMs ?? Number.POSITIVE_INFINITY });
   if (options.onTrace) sim.trace.listen(options.onTrace);
   sim.record("run.start", "eosim", { scenario: config.name, scenarioHash: scenario.contentHash, seed, bugs: bugs.join(","), version: EOSIM_VERSION });
   const network = new Network(sim, config.network);

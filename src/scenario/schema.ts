@@ -86,6 +86,15 @@ export const nemesisSchema = z.strictObject({
   targets: z.array(nodeName).min(1).optional(),
 });
 
+export const diskSchema = z.strictObject({
+  /**
+   * The OS writes dirty pages back after this long even without an fsync (Linux's
+   * dirty_expire_centisecs, 30 s): a crash that loses the page cache loses only newer data.
+   * null: nothing reaches the disk without an fsync.
+   */
+  writebackMs: z.int().min(0).max(DURATION_MS_MAX).nullable().default(30_000),
+});
+
 export const livenessSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** Run this long after healing everything; the system must have converged by then. */
@@ -105,6 +114,7 @@ export const scenarioSchema = z
     durationMs: z.int().min(1).max(DURATION_MS_MAX),
     shuffleTies: z.boolean().default(false),
     network: networkSchema.default(networkSchema.parse({})),
+    disk: diskSchema.default(diskSchema.parse({})),
     faults: z.array(faultSchema).default([]),
     nemesis: nemesisSchema.optional(),
     liveness: livenessSchema.default(livenessSchema.parse({})),

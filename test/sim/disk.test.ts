@@ -1,4 +1,5 @@
 import { describe, it, expect } from "vitest";
+import { Simulation } from "../../sim/simulation.js";
 import { Disk, DiskFile } from "../../sim/disk.js";
 
 function diskWithTails(): Disk {
@@ -89,5 +90,36 @@ describe("Disk crash", () => {
     disk.file<number>("a");
     expect(disk.file<number>("z")).toBe(f);
     expect(disk.fileNames()).toEqual(["a", "z"]);
+  });
+});
+
+describe("OS writeback of the page cache", () => {
+  function nodeWithLog(diskWritebackMs: number) {
+    const sim = new Simulation({ seed: 1, diskWritebackMs });
+    const node = sim.addNode("n", () => ({}));
+    node.start();
+    const log = node.disk.file<string>("log");
+    sim.at(0, () => log.append("old"));
+    sim.at(10_000_000, () => log.append("recent"));
+    sim.runUntil(20_000_000);
+    return { node, log };
+  }
+
+  it("a crash that loses the page cache keeps what was dirty longer than the writeback delay, and loses the rest", () => {
+    const { node, log } = nodeWithLog(15_000);
+    node.crash(true);
+    expect(log.entries).toEqual(["old"]);
+  });
+
+  it("with no writeback (Infinity), only fsync makes data durable", () => {
+    const { node, log } = nodeWithLog(Number.POSITIVE_INFINITY);
+    node.crash(true);
+    expect(log.entries).toEqual([]);
+  });
+
+  it("a clean crash keeps everything, written back or not", () => {
+    const { node, log } = nodeWithLog(15_000);
+    node.crash(false);
+    expect(log.entries).toEqual(["old", "recent"]);
   });
 });

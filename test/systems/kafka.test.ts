@@ -59,4 +59,12 @@ describe("kafka: real configurations behave like Kafka, and the checkers say so"
     expect(plain.violationCounts["duplicate"]).toBeGreaterThan(0);
     expect(run(variant(file, "enableIdempotence: false", "enableIdempotence: true")).verdict).toBe("pass");
   });
+
+  it("machine crashes that lose the page cache can lose committed data through the last ISR member (KIP-966's Last Replica Standing)", () => {
+    const lrs = run(loadScenario("scenarios/anomalies/last-replica-standing.yaml"));
+    expect(lrs.violationCounts["replicas-agree"]).toBeGreaterThan(0);
+    expect(lrs.faults.some((f) => f.kind === "crash" && f.loseUnflushed)).toBe(true);
+    // The same seed with process crashes only (the page cache survives) holds every invariant.
+    expect(run(variant("scenarios/anomalies/last-replica-standing.yaml", "loseUnflushedRatio: 0.5", "loseUnflushedRatio: 0")).verdict).toBe("pass");
+  });
 });
