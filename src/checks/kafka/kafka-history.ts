@@ -1,6 +1,7 @@
 import type { HistoryOp } from "../../../sim/history.js";
 import type { AssignValue, EndOffsetsValue, PolledRecord, PollValue, SeekValue, SendValue } from "../../nodes/kafka/history-values.js";
 import type { Evidence } from "../violation.js";
+import { partitionKey as brokerPartitionKey } from "../../nodes/kafka/protocol.js";
 
 /**
  * The history of a Kafka run folded once into the facts the data-plane checkers read
@@ -32,18 +33,9 @@ export type IsolationLevel = "read_uncommitted" | "read_committed";
 /** Partitions are keyed `${topic}-${partition}`, as Kafka prints them: `orders-0`. */
 export type PartitionKey = string;
 
-const partitionKeys = new Map<string, (PartitionKey | undefined)[]>();
-
+/** The same memoised key the brokers use. */
 export function partitionKey(topic: string, partition: number): PartitionKey {
-  // One string per partition (a pure function, so a process-wide memo is safe): the fold and
-  // the checkers key every record read by it.
-  if (!Number.isInteger(partition) || partition < 0 || partition >= 1024) return `${topic}-${partition}`;
-  let keys = partitionKeys.get(topic);
-  if (keys === undefined) {
-    keys = [];
-    partitionKeys.set(topic, keys);
-  }
-  return (keys[partition] ??= `${topic}-${partition}`);
+  return brokerPartitionKey(topic, partition);
 }
 
 export type SendOutcome = "ok" | "fail" | "info" | "pending";
