@@ -27,6 +27,22 @@ import { containsAll, IllegalTxnStateError, normalizePartitions, TransactionMeta
  * to send. Like Kafka's, the handlers mutate the metadata only through its two-phase protocol
  * (plus the few in-place writes Kafka makes: a TV1 fence epoch, `hasFailedEpochFence`, marker
  * acknowledgements).
+ *
+ * What the coordinator actor (not written yet) must do with these functions:
+ * 1. On leading a `__transaction_state` partition: `cache.startLoading(p, leaderEpoch)`, read the
+ *    partition from its start to its end, `onPartitionLoaded`, send the markers it returns. On
+ *    losing it: `cache.unload(p)` and drop that partition's marker queues.
+ * 2. On a request: call its handler; for an append, write `toKafkaRecord(append.record)` to
+ *    `append.partition` with acks=all (acks=1 under `txn-log-acks-1`) within `append.timeoutMs`,
+ *    then `onAppendCompleted`: answer, start the markers, or re-append `retry` later.
+ * 3. Markers: group by the current partition leader, send WriteTxnMarkers, feed each response to
+ *    `onMarkersWritten` (resend, abandon, or append the Complete* record).
+ * 4. Timers: `abortTimedOutTransactions` every abortTimedOutTransactionsIntervalMs and
+ *    `expireTransactionalIds` every removeExpiredTransactionalIdsIntervalMs (then
+ *    `onTombstonesAppended`), both against the host's own wall clock (skew matters).
+ * 5. Producer ids come from the broker's block; cap the client's transaction version at the
+ *    cluster's; an `IllegalTxnStateError` is a model assertion failure; after
+ *    NOT_ENOUGH_REPLICAS_AFTER_APPEND the record may be in the log although the append failed.
  */
 
 /** Where the coordinator gets new producer ids (a block from the controller, KIP-730). */
