@@ -6,7 +6,7 @@ import { CompletedFetch, type ConsumerRecord } from "./completed-fetch.js";
 import { resolveConsumerConfig, type ConsumerConfig, type ConsumerOptions } from "./consumer-config.js";
 import { isInvalidMetadataError, Metadata } from "./metadata.js";
 import { CorrelationIds, NetworkClient, type ClientResponse } from "./network-client.js";
-import { clientNowUs, earliest, Wakeup } from "./wakeup.js";
+import { clientNowUs, earliest, SettlingLoop, Wakeup } from "./wakeup.js";
 
 export type { ConsumerRecord } from "./completed-fetch.js";
 
@@ -93,6 +93,7 @@ export class KafkaConsumer {
   readonly metadata: Metadata;
   private readonly network: NetworkClient;
   private readonly wakeup: Wakeup;
+  private readonly loop: SettlingLoop;
   private readonly assigned = new Map<string, Assigned>();
   private buffered: CompletedFetch[] = [];
   private readonly fetchInFlight = new Set<number>();
@@ -101,8 +102,6 @@ export class KafkaConsumer {
   private readonly endOffsetJobs: EndOffsetsJob[] = [];
   private readonly partitionsForJobs: PartitionsForJob[] = [];
   private readonly resetListeners: ResetListener[] = [];
-  private looping = false;
-  private wakeRequested = false;
 
   constructor(
     private readonly ctx: NodeContext,
@@ -114,6 +113,10 @@ export class KafkaConsumer {
     this.network = new NetworkClient(ctx, { requestTimeoutMs: c.requestTimeoutMs, maxInFlightRequestsPerConnection: CONSUMER_MAX_IN_FLIGHT, reconnectBackoffMs: c.reconnectBackoffMs }, correlationIds, c.clientId);
     this.metadata = new Metadata(ctx, this.network, { bootstrapBrokers: c.bootstrapBrokers, metadataMaxAgeMs: c.metadataMaxAgeMs, retryBackoffMs: c.retryBackoffMs }, c.clientId);
     this.wakeup = new Wakeup(ctx, `${c.clientId}/poll`, () => this.wake());
+    this.loop = new SettlingLoop(`${c.clientId}: consumer loop`, () => {
+      this.runOnce();
+      return false;
+    });
     this.metadata.onUpdate(() => this.wake());
   }
 
@@ -211,21 +214,7 @@ export class KafkaConsumer {
   // ---- the loop ----
 
   private wake(): void {
-    if (this.looping) {
-      this.wakeRequested = true;
-      return;
-    }
-    this.looping = true;
-    try {
-      let rounds = 0;
-      do {
-        this.wakeRequested = false;
-        this.runOnce();
-        if (++rounds > 100_000) throw new Error(`${this.config.clientId}: consumer loop does not settle`);
-      } while (this.wakeRequested);
-    } finally {
-      this.looping = false;
-    }
+    this.loop.wake();
   }
 
   private runOnce(): void {

@@ -9,7 +9,7 @@ import { CorrelationIds, NetworkClient, type ClientResponse } from "./network-cl
 import { Partitioner } from "./partitioner.js";
 import type { ProducerBatch, SendCallback, SendResult } from "./producer-batch.js";
 import { resolveProducerConfig, type ProducerConfig, type ProducerOptions } from "./producer-config.js";
-import { clientNowUs, earliest, Wakeup } from "./wakeup.js";
+import { clientNowUs, earliest, SettlingLoop, Wakeup } from "./wakeup.js";
 
 export type { SendCallback, SendResult } from "./producer-batch.js";
 
@@ -66,13 +66,12 @@ export class KafkaProducer {
   private readonly idempotence: IdempotenceManager | undefined;
   private readonly partitioner: Partitioner;
   private readonly wakeup: Wakeup;
+  private readonly loop: SettlingLoop;
   /** Batches in a Produce request awaiting its response, per partition in send order (for expiry). */
   private readonly inFlightBatches = new Map<string, ProducerBatch[]>();
   private readonly waiting: WaitingRecord[] = [];
   private initProducerId: { inFlight: boolean; retryAtUs: SimTimeUs | undefined; rotation: number } = { inFlight: false, retryAtUs: undefined, rotation: 0 };
   private incomplete = 0;
-  private looping = false;
-  private wakeRequested = false;
   private readonly guaranteeMessageOrder: boolean;
 
   constructor(
@@ -89,6 +88,7 @@ export class KafkaProducer {
     this.partitioner = new Partitioner(ctx.rng.fork(`${c.clientId}/partitioner`), c.batchSizeRecords);
     this.guaranteeMessageOrder = c.maxInFlightRequestsPerConnection === 1;
     this.wakeup = new Wakeup(ctx, `${c.clientId}/sender`, () => this.wake());
+    this.loop = new SettlingLoop(`${c.clientId}: sender loop`, () => this.runOnce());
     this.metadata.onUpdate(() => this.wake());
   }
 
@@ -142,23 +142,8 @@ export class KafkaProducer {
 
   // ---- the sender loop ----
 
-  /** Runs the sender loop now; re-runs it if something asked for it while it ran. */
   private wake(): void {
-    if (this.looping) {
-      this.wakeRequested = true;
-      return;
-    }
-    this.looping = true;
-    try {
-      let rounds = 0;
-      do {
-        this.wakeRequested = false;
-        if (this.runOnce()) this.wakeRequested = true;
-        if (++rounds > 100_000) throw new Error(`${this.config.clientId}: sender loop does not settle`);
-      } while (this.wakeRequested);
-    } finally {
-      this.looping = false;
-    }
+    this.loop.wake();
   }
 
   /** One pass of Java's Sender.runOnce. Returns true if it sent something (the loop runs again). */

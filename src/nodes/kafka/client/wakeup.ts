@@ -56,6 +56,38 @@ export class Wakeup {
   }
 }
 
+/**
+ * A client's event loop that runs until it settles: `wake()` runs one pass, and runs another
+ * whenever the pass asked for it (it returned true) or something woke the loop while it ran.
+ */
+export class SettlingLoop {
+  private looping = false;
+  private wakeRequested = false;
+
+  constructor(
+    private readonly name: string,
+    private readonly runOnce: () => boolean,
+  ) {}
+
+  wake(): void {
+    if (this.looping) {
+      this.wakeRequested = true;
+      return;
+    }
+    this.looping = true;
+    try {
+      let rounds = 0;
+      do {
+        this.wakeRequested = false;
+        if (this.runOnce()) this.wakeRequested = true;
+        if (++rounds > 100_000) throw new Error(`${this.name} does not settle`);
+      } while (this.wakeRequested);
+    } finally {
+      this.looping = false;
+    }
+  }
+}
+
 /** The earliest of some optional deadlines. */
 export function earliest(...deadlines: readonly (SimTimeUs | undefined)[]): SimTimeUs | undefined {
   let min: SimTimeUs | undefined;
