@@ -150,6 +150,31 @@ export class Broker implements Actor {
       case "AlterPartition":
       case "AllocateProducerIds":
         return;
+      case "FindCoordinator":
+      case "AddPartitionsToTxn":
+      case "AddOffsetsToTxn":
+      case "EndTxn":
+      case "WriteTxnMarkers":
+      case "TxnOffsetCommit":
+      case "OffsetCommit":
+      case "OffsetFetch":
+      case "JoinGroup":
+      case "SyncGroup":
+      case "Heartbeat":
+      case "LeaveGroup":
+      case "FindCoordinatorResponse":
+      case "AddPartitionsToTxnResponse":
+      case "AddOffsetsToTxnResponse":
+      case "EndTxnResponse":
+      case "WriteTxnMarkersResponse":
+      case "TxnOffsetCommitResponse":
+      case "OffsetCommitResponse":
+      case "OffsetFetchResponse":
+      case "JoinGroupResponse":
+      case "SyncGroupResponse":
+      case "HeartbeatResponse":
+      case "LeaveGroupResponse":
+        return; // coordinators are not hosted yet
       default: {
         const unknown: never = message;
         throw new Error(`broker ${this.id}: unexpected message ${JSON.stringify(unknown)}`);

@@ -39,8 +39,55 @@ export interface SeekValue {
 
 export interface AssignValue {
   readonly partitions: readonly (readonly [topic: string, partition: number])[];
+  /** Absent means read_uncommitted (the data plane's readers). */
+  readonly isolationLevel?: "read_uncommitted" | "read_committed";
 }
 
 export interface EndOffsetsValue {
   readonly offsets: readonly (readonly [topic: string, partition: number, endOffset: number])[];
+}
+
+/**
+ * Transactional writers (one process per producer instance; a replacement instance with the
+ * same transactional.id is a new process), one operation per transaction:
+ *   invoke f:"init" {transactionalId}
+ *   ok     f:"init" {transactionalId, producerId, producerEpoch}   initTransactions returned: every
+ *                                                                 older instance of the id is fenced
+ *   fail/info f:"init" {transactionalId}
+ *   invoke f:"txn"  {transactionalId, intent, sends: [{topic, key, value}]}   at beginTransaction
+ *   ok     f:"txn"  {…, outcome, producerId, producerEpoch, endRequestedUs, sends: [{…, partition, offset}]}
+ *                   EndTxn answered: `outcome` COMMIT or ABORT is definitely what happened
+ *   fail   f:"txn"  {…}  definitely not committed: aborted, or failed before EndTxn(COMMIT) was sent
+ *   info   f:"txn"  {…}  EndTxn(COMMIT) was sent and its answer is unknown: it may have committed
+ * `intent` is what the writer meant to do (it aborts some transactions on purpose).
+ * `endRequestedUs` is the simulated time at which commitTransaction/abortTransaction was called
+ * (null if it never was): a read_committed read that returned a record of the transaction
+ * before then saw uncommitted data. `sends` in a completion carry partition and offset for each
+ * send the broker acknowledged (offset -1 when it did not).
+ * Readers record their isolation level in their `assign` (AssignValue.isolationLevel).
+ */
+export type TxnIntent = "COMMIT" | "ABORT";
+
+export interface InitValue {
+  readonly transactionalId: string;
+  readonly producerId?: number;
+  readonly producerEpoch?: number;
+}
+
+export interface TxnSend {
+  readonly topic: string;
+  readonly key: string | null;
+  readonly value: string;
+  readonly partition?: number;
+  readonly offset?: number;
+}
+
+export interface TxnValue {
+  readonly transactionalId: string;
+  readonly intent: TxnIntent;
+  readonly sends: readonly TxnSend[];
+  readonly outcome?: TxnIntent;
+  readonly producerId?: number;
+  readonly producerEpoch?: number;
+  readonly endRequestedUs?: number | null;
 }

@@ -1,4 +1,5 @@
 import type { KafkaError } from "./errors.js";
+import type { AddOffsetsToTxnParams, AddPartitionsToTxnParams, EndTxnParams, PartitionResult, TxnMarkerEntry } from "./txn/protocol.js";
 
 /**
  * Kafka's requests and responses, as the model exchanges them (names from the Kafka protocol;
@@ -14,6 +15,7 @@ export interface TopicPartition {
 
 export interface KafkaRecord {
   readonly key: string | null;
+  /** Tombstones of the internal topics are the empty string (the model has no null values). */
   readonly value: string;
   readonly timestampMs: number;
 }
@@ -119,7 +121,132 @@ export type KafkaRequest =
       readonly transactionTimeoutMs: number;
       readonly producerId: number;
       readonly producerEpoch: number;
-    };
+    }
+  | GroupAndTxnRequest;
+
+/** FindCoordinator key types (v0 only knew groups). */
+export type CoordinatorType = "GROUP" | "TRANSACTION";
+
+/** An offset as OffsetCommit / TxnOffsetCommit / OffsetFetch carry it. */
+export interface PartitionOffset {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+}
+
+/** A member's subscription (the consumer protocol's metadata) and its assignment. */
+export interface GroupMemberSubscription {
+  readonly memberId: string;
+  readonly topics: readonly string[];
+}
+
+export interface GroupMemberAssignment {
+  readonly memberId: string;
+  readonly partitions: readonly TopicPartition[];
+}
+
+/**
+ * Requests to the transaction and group coordinators, and the coordinator-to-leader
+ * WriteTxnMarkers. A broker routes them to the coordinator it hosts for the key's partition of
+ * `__transaction_state` / `__consumer_offsets` (NOT_COORDINATOR when it does not lead it).
+ */
+export type GroupAndTxnRequest =
+  | { readonly type: "FindCoordinator"; readonly correlationId: number; readonly key: string; readonly keyType: CoordinatorType }
+  | ({ readonly type: "AddPartitionsToTxn"; readonly correlationId: number } & AddPartitionsToTxnParams)
+  | ({ readonly type: "AddOffsetsToTxn"; readonly correlationId: number } & AddOffsetsToTxnParams)
+  | ({ readonly type: "EndTxn"; readonly correlationId: number } & EndTxnParams)
+  | { readonly type: "WriteTxnMarkers"; readonly correlationId: number; readonly markers: readonly TxnMarkerEntry[] }
+  | {
+      readonly type: "TxnOffsetCommit";
+      readonly correlationId: number;
+      readonly transactionalId: string;
+      readonly groupId: string;
+      readonly producerId: number;
+      readonly producerEpoch: number;
+      /** KIP-447 group metadata: -1 / "" from clients that do not send it. */
+      readonly generationId: number;
+      readonly memberId: string;
+      readonly groupInstanceId: string | null;
+      readonly offsets: readonly PartitionOffset[];
+    }
+  | {
+      readonly type: "OffsetCommit";
+      readonly correlationId: number;
+      readonly groupId: string;
+      readonly generationId: number;
+      readonly memberId: string;
+      readonly groupInstanceId: string | null;
+      readonly offsets: readonly PartitionOffset[];
+    }
+  | {
+      readonly type: "OffsetFetch";
+      readonly correlationId: number;
+      readonly groupId: string;
+      /** null: every partition the group has offsets for. */
+      readonly partitions: readonly TopicPartition[] | null;
+      /** KIP-447: refuse with UNSTABLE_OFFSET_COMMIT while transactional offsets are pending. */
+      readonly requireStable: boolean;
+    }
+  | {
+      readonly type: "JoinGroup";
+      readonly correlationId: number;
+      readonly groupId: string;
+      readonly sessionTimeoutMs: number;
+      readonly rebalanceTimeoutMs: number;
+      /** "" on the first join (KIP-394: the coordinator answers MEMBER_ID_REQUIRED with an id). */
+      readonly memberId: string;
+      readonly groupInstanceId: string | null;
+      readonly protocolType: string;
+      /** Assignor names in preference order ("range", "roundrobin"), each with the member's topics. */
+      readonly protocols: readonly { readonly name: string; readonly topics: readonly string[] }[];
+    }
+  | {
+      readonly type: "SyncGroup";
+      readonly correlationId: number;
+      readonly groupId: string;
+      readonly generationId: number;
+      readonly memberId: string;
+      readonly groupInstanceId: string | null;
+      /** Only the leader sends assignments; followers send none. */
+      readonly assignments: readonly GroupMemberAssignment[];
+    }
+  | { readonly type: "Heartbeat"; readonly correlationId: number; readonly groupId: string; readonly generationId: number; readonly memberId: string; readonly groupInstanceId: string | null }
+  | { readonly type: "LeaveGroup"; readonly correlationId: number; readonly groupId: string; readonly memberId: string };
+
+export type GroupAndTxnResponse =
+  | { readonly type: "FindCoordinatorResponse"; readonly correlationId: number; readonly error: KafkaError; readonly nodeId: number }
+  | { readonly type: "AddPartitionsToTxnResponse"; readonly correlationId: number; readonly results: readonly PartitionResult[] }
+  | { readonly type: "AddOffsetsToTxnResponse"; readonly correlationId: number; readonly error: KafkaError }
+  /** v5+ (transaction version 2) carries the producer id and epoch after the end's bump. */
+  | { readonly type: "EndTxnResponse"; readonly correlationId: number; readonly error: KafkaError; readonly producerId: number; readonly producerEpoch: number }
+  | {
+      readonly type: "WriteTxnMarkersResponse";
+      readonly correlationId: number;
+      readonly markers: readonly { readonly producerId: number; readonly partitions: readonly PartitionResult[] }[];
+    }
+  | { readonly type: "TxnOffsetCommitResponse"; readonly correlationId: number; readonly results: readonly PartitionResult[] }
+  | { readonly type: "OffsetCommitResponse"; readonly correlationId: number; readonly results: readonly PartitionResult[] }
+  | {
+      readonly type: "OffsetFetchResponse";
+      readonly correlationId: number;
+      readonly error: KafkaError;
+      /** offset -1: no committed offset. */
+      readonly offsets: readonly (PartitionOffset & { readonly error: KafkaError })[];
+    }
+  | {
+      readonly type: "JoinGroupResponse";
+      readonly correlationId: number;
+      readonly error: KafkaError;
+      readonly generationId: number;
+      readonly protocolName: string | null;
+      readonly leader: string;
+      readonly memberId: string;
+      /** Filled for the leader only: every member's subscription. */
+      readonly members: readonly GroupMemberSubscription[];
+    }
+  | { readonly type: "SyncGroupResponse"; readonly correlationId: number; readonly error: KafkaError; readonly partitions: readonly TopicPartition[] }
+  | { readonly type: "HeartbeatResponse"; readonly correlationId: number; readonly error: KafkaError }
+  | { readonly type: "LeaveGroupResponse"; readonly correlationId: number; readonly error: KafkaError };
 
 export interface ProducePartitionResponse {
   readonly topic: string;
@@ -162,7 +289,8 @@ export type KafkaResponse =
       readonly correlationId: number;
       readonly partitions: readonly { readonly topic: string; readonly partition: number; readonly error: KafkaError; readonly leaderEpoch: number; readonly endOffset: number }[];
     }
-  | { readonly type: "InitProducerIdResponse"; readonly correlationId: number; readonly error: KafkaError; readonly producerId: number; readonly producerEpoch: number };
+  | { readonly type: "InitProducerIdResponse"; readonly correlationId: number; readonly error: KafkaError; readonly producerId: number; readonly producerEpoch: number }
+  | GroupAndTxnResponse;
 
 // Controller ↔ broker
 

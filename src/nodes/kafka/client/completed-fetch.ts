@@ -1,4 +1,5 @@
 import type { FetchPartitionResponse, IsolationLevel, RecordBatch } from "../protocol.js";
+import { markerResultOf } from "../control-records.js";
 import { lastOffsetOf } from "../protocol.js";
 
 export interface ConsumerRecord {
@@ -12,17 +13,9 @@ export interface ConsumerRecord {
 
 export type ControlType = "COMMIT" | "ABORT";
 
-/**
- * The type of a control batch's marker. Kafka encodes it in the control record's key
- * (ControlRecordType: 0 = ABORT, 1 = COMMIT); the model's RecordBatch carries strings, so a
- * control record whose key or value names ABORT (case-insensitive) is an abort marker, and any
- * other control batch is a commit.
- */
+/** The type of a control batch's marker (see ../control-records.ts). */
 export function controlTypeOf(batch: RecordBatch): ControlType | undefined {
-  if (!batch.isControl) return undefined;
-  const record = batch.records[0];
-  const text = `${record?.key ?? ""} ${record?.value ?? ""}`.toUpperCase();
-  return text.includes("ABORT") ? "ABORT" : "COMMIT";
+  return markerResultOf(batch);
 }
 
 /**

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { CompletedFetch } from "../../../../src/nodes/kafka/client/completed-fetch.js";
 import type { KafkaConsumer, PollResult } from "../../../../src/nodes/kafka/client/consumer.js";
+import { markerRecord } from "../../../../src/nodes/kafka/control-records.js";
 import type { FetchPartitionResponse, RecordBatch } from "../../../../src/nodes/kafka/protocol.js";
+import type { TransactionResult } from "../../../../src/nodes/kafka/txn/protocol.js";
 import { buildFakeSystem, type FakeSystem } from "../../../helpers/kafka-fake-broker.js";
 import { addConsumer, values } from "./harness.js";
 
@@ -205,7 +207,7 @@ describe("read_committed filtering (CompletedFetch)", () => {
     baseSequence: 0,
     isTransactional: true,
     isControl: false,
-    records: vals.map((value) => ({ key: null, value, timestampMs: 0 })),
+    records: flags.isControl === true ? vals.map((v) => markerRecord(v as TransactionResult, 0, 0)) : vals.map((value) => ({ key: null, value, timestampMs: 0 })),
     ...flags,
   });
   const response = (batches: RecordBatch[], aborted: { producerId: number; firstOffset: number }[]): FetchPartitionResponse => ({
