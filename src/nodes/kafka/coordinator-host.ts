@@ -44,7 +44,12 @@ export interface BrokerServices {
   leaderOf(topic: string, partition: number): number;
   /** The number of partitions of a topic by the broker's metadata (0 when unknown). */
   partitionCount(topic: string): number;
+  /** A new producer id from the broker's block (KIP-730), undefined while it has none (ask again later). */
+  generateProducerId(): number | undefined;
 }
+
+/** How a broker is given its coordinators (BrokerOptions.coordinators). */
+export type CoordinatorFactory = (services: BrokerServices) => HostedCoordinator;
 
 /** A coordinator a broker hosts: the broker routes its requests, responses and leadership changes to it. */
 export interface HostedCoordinator {
