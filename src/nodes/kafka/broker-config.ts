@@ -1,3 +1,5 @@
+import type { TransactionVersion } from "./txn/protocol.js";
+
 /** Broker and controller settings, named after Kafka's configs (camelCase, units last). */
 export interface BrokerConfig {
   /** min.insync.replicas (Kafka's default is 1). */
@@ -14,6 +16,16 @@ export interface BrokerConfig {
   readonly brokerHeartbeatIntervalMs: number;
   /** Records a fetch may return per partition (stands in for max.bytes). */
   readonly fetchMaxBatches: number;
+  /**
+   * The transaction version producers use (Kafka: the `transaction.version` feature and the
+   * Produce version): 2 = KIP-890 part 2, the leader adds a partition to the transaction
+   * itself; below 2 it only verifies. Default 2.
+   */
+  readonly transactionVersion?: TransactionVersion;
+  /** transaction.partition.verification.enable (KIP-890 part 1). Default true. */
+  readonly transactionPartitionVerificationEnable?: boolean;
+  /** request.timeout.ms of the broker's own requests (verification, markers' acks=all wait). Default 30000. */
+  readonly requestTimeoutMs?: number;
 }
 
 export interface ControllerConfig {
@@ -38,6 +50,9 @@ export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
   replicaHighWatermarkCheckpointIntervalMs: 5000,
   brokerHeartbeatIntervalMs: 2000,
   fetchMaxBatches: 64,
+  transactionVersion: 2,
+  transactionPartitionVerificationEnable: true,
+  requestTimeoutMs: 30_000,
 };
 
 export const DEFAULT_CONTROLLER_CONFIG: ControllerConfig = {

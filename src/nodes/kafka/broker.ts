@@ -3,25 +3,36 @@ import type { DiskFile } from "../../../sim/disk.js";
 import { msToUs } from "../../../sim/time.js";
 import type { BrokerConfig } from "./broker-config.js";
 import { KAFKA_BUGS } from "./bugs.js";
+import { markerRecord } from "./control-records.js";
+import type { BrokerServices, CoordinatorFactory, InternalAppend } from "./coordinator-host.js";
+import { coordinatorErrorResponse, CoordinatorRouter, type CoordinatorRequest } from "./coordinator-router.js";
 import type { KafkaError } from "./errors.js";
 import { brokerIdOf, brokerNode, CONTROLLER_NODE } from "./names.js";
 import type { ReplicationObserver } from "./observer.js";
+import { AddPartitionsToTxnManager, type VerificationErrors } from "./partition-verification.js";
+import type { AppendVerification, ProduceValidation } from "./producer-state.js";
 import {
   CONSUMER_REPLICA_ID,
   EARLIEST_TIMESTAMP,
   lastOffsetOf,
+  NO_PRODUCER_EPOCH,
+  NO_PRODUCER_ID,
+  NO_SEQUENCE,
   partitionKey,
+  type Acks,
   type ControllerMessage,
   type FetchPartitionResponse,
   type KafkaMessage,
   type KafkaRequest,
   type KafkaResponse,
   type PartitionState,
-  type ProducePartitionResponse,
   type RecordBatch,
   type TopicMetadata,
+  type TopicPartition,
 } from "./protocol.js";
 import { Replica, type FollowerState } from "./replica.js";
+import { partitionFor } from "./txn/transaction-log.js";
+import { GROUP_METADATA_TOPIC, TRANSACTION_STATE_TOPIC, type TransactionVersion, type TxnMarkerEntry } from "./txn/protocol.js";
 
 type Request<T extends KafkaRequest["type"]> = Extract<KafkaRequest, { type: T }>;
 type FetchRequest = Request<"Fetch">;
@@ -31,14 +42,35 @@ interface HighWatermarkCheckpoint {
   readonly highWatermark: number;
 }
 
-/** A Produce with acks=all waiting for the HW to pass its appends (Kafka's DelayedProduce). */
-interface DelayedProduce {
-  readonly from: string;
-  readonly correlationId: number;
-  readonly results: ProducePartitionResponse[];
+/** What a leader append did: an error, or where it landed and the offset acks=all waits for. */
+interface AppendOutcome {
+  readonly error: KafkaError;
+  readonly baseOffset: number;
+  readonly requiredOffset: number;
+  readonly replica?: Replica;
+}
+
+interface AppendResult {
+  readonly error: KafkaError;
+  readonly baseOffset: number;
+}
+
+/**
+ * Appends waiting for the HW to pass them (Kafka's DelayedProduce): a Produce, the markers of a
+ * WriteTxnMarkers, or a coordinator's internal append. `complete` runs once nothing waits.
+ */
+interface DelayedAppend {
+  readonly results: AppendResult[];
   /** Index into results → the offset the HW must reach. */
   readonly waiting: Map<number, { readonly replica: Replica; readonly requiredOffset: number }>;
   timeout: Timer | undefined;
+  readonly complete: (results: readonly AppendResult[]) => void;
+}
+
+const NO_OFFSET: Omit<AppendOutcome, "error"> = { baseOffset: -1, requiredOffset: -1 };
+
+function failed(error: KafkaError): AppendOutcome {
+  return { error, ...NO_OFFSET };
 }
 
 /** A fetch the leader holds until data arrives or its wait runs out (long poll). */
@@ -52,13 +84,18 @@ export interface BrokerOptions {
   readonly brokerId: number;
   readonly config: BrokerConfig;
   readonly observer: ReplicationObserver;
+  /** The coordinators this broker hosts (transaction, group); none by default. */
+  readonly coordinators?: readonly CoordinatorFactory[];
 }
 
 /**
  * A Kafka broker: hosts replicas of partitions, leads some and follows others. Followers fetch
  * from leaders; leaders track followers, shrink and expand the ISR through the controller
  * (AlterPartition), and advance the high watermark over the ISR. Produce follows the
- * validation order of facts §1.1; acks=all waits in purgatory for the HW.
+ * validation order of facts §1.1; acks=all waits in purgatory for the HW. The partition side
+ * of transactions: the LSO and aborted-transaction index (facts §1.4), WriteTxnMarkers (§1.3),
+ * KIP-890 verification of a transaction's first batch on a partition (§1.7); and the
+ * coordinators it hosts get their requests, responses and leadership changes routed to them.
  */
 export class Broker implements Actor {
   private brokerEpoch = -1;
@@ -68,7 +105,7 @@ export class Broker implements Actor {
     liveBrokers: [],
     topics: [],
   };
-  private readonly delayedProduces: DelayedProduce[] = [];
+  private readonly delayedAppends: DelayedAppend[] = [];
   private readonly parkedFetches: ParkedFetch[] = [];
   /** Per leader broker: the follower fetch in flight to it, if any. */
   private readonly fetchersInFlight = new Map<number, { correlationId: number; timeout: Timer }>();
@@ -77,6 +114,8 @@ export class Broker implements Actor {
   private producerIdsRequested = false;
   private nextCorrelationId = 1;
   private readonly hwCheckpoint: DiskFile<HighWatermarkCheckpoint>;
+  private readonly coordinators: CoordinatorRouter;
+  private readonly verification: AddPartitionsToTxnManager;
 
   constructor(
     private readonly ctx: NodeContext,
@@ -84,6 +123,14 @@ export class Broker implements Actor {
   ) {
     this.hwCheckpoint = ctx.disk.file<HighWatermarkCheckpoint>("replication-offset-checkpoint");
     this.recoverReplicas();
+    this.verification = new AddPartitionsToTxnManager({
+      ctx,
+      timeoutMs: this.requestTimeoutMs,
+      coordinatorFor: (transactionalId) => this.transactionCoordinatorNode(transactionalId),
+      nextCorrelationId: () => this.nextCorrelationId++,
+    });
+    const services = this.brokerServices();
+    this.coordinators = new CoordinatorRouter((options.coordinators ?? []).map((factory) => factory(services)));
   }
 
   private get id(): number {
@@ -92,6 +139,25 @@ export class Broker implements Actor {
 
   private get config(): BrokerConfig {
     return this.options.config;
+  }
+
+  private get transactionVersion(): TransactionVersion {
+    return this.config.transactionVersion ?? 2;
+  }
+
+  private get requestTimeoutMs(): number {
+    return this.config.requestTimeoutMs ?? 30_000;
+  }
+
+  /**
+   * Whether a transaction's first batch on a partition waits for the coordinator: under
+   * transaction version 2 always (the leader adds the partition, nobody else does); under 1
+   * when transaction.partition.verification.enable. Never under `no-partition-verification`
+   * (KAFKA-12671).
+   */
+  private get verificationEnabled(): boolean {
+    if (this.ctx.bugs.has(KAFKA_BUGS.noPartitionVerification)) return false;
+    return this.transactionVersion >= 2 || (this.config.transactionPartitionVerificationEnable ?? true);
   }
 
   /** Read access for harnesses, invariants and reports. */
@@ -127,6 +193,7 @@ export class Broker implements Actor {
       case "OffsetsForLeaderEpoch":
         return this.onOffsetsForLeaderEpoch(from, message);
       case "InitProducerId":
+        if (message.transactionalId !== null) return this.routeToCoordinator(from, message);
         return this.onInitProducerId(from, message);
       case "FetchResponse":
         return this.onFollowerFetchResponse(from, message);
@@ -151,10 +218,12 @@ export class Broker implements Actor {
       case "AllocateProducerIds":
         return;
       case "FindCoordinator":
+        return this.onFindCoordinator(from, message);
+      case "WriteTxnMarkers":
+        return this.onWriteTxnMarkers(from, message);
       case "AddPartitionsToTxn":
       case "AddOffsetsToTxn":
       case "EndTxn":
-      case "WriteTxnMarkers":
       case "TxnOffsetCommit":
       case "OffsetCommit":
       case "OffsetFetch":
@@ -162,8 +231,12 @@ export class Broker implements Actor {
       case "SyncGroup":
       case "Heartbeat":
       case "LeaveGroup":
-      case "FindCoordinatorResponse":
+        return this.routeToCoordinator(from, message);
       case "AddPartitionsToTxnResponse":
+        if (this.verification.onResponse(from, message)) return;
+        this.coordinators.offerResponse(from, message);
+        return;
+      case "FindCoordinatorResponse":
       case "AddOffsetsToTxnResponse":
       case "EndTxnResponse":
       case "WriteTxnMarkersResponse":
@@ -174,7 +247,8 @@ export class Broker implements Actor {
       case "SyncGroupResponse":
       case "HeartbeatResponse":
       case "LeaveGroupResponse":
-        return; // coordinators are not hosted yet
+        this.coordinators.offerResponse(from, message);
+        return;
       default: {
         const unknown: never = message;
         throw new Error(`broker ${this.id}: unexpected message ${JSON.stringify(unknown)}`);
@@ -185,6 +259,8 @@ export class Broker implements Actor {
   onDisconnect(peer: string): void {
     const leader = brokerIdOf(peer);
     if (leader !== undefined && this.fetchersInFlight.has(leader)) this.fetcherFailed(leader);
+    this.verification.onDisconnect(peer);
+    this.coordinators.disconnected(peer);
   }
 
   // ── Recovery and controller registration ─────────────────────────────────────────────
@@ -269,6 +345,7 @@ export class Broker implements Actor {
     this.options.observer.leaderElected(replica.key, state.leaderEpoch, this.id);
     this.traceOffsets(replica);
     this.maybeAdvanceHighWatermark(replica);
+    this.coordinators.becameLeader(replica.topic, replica.partition, state.leaderEpoch);
   }
 
   private becomeFollower(replica: Replica): void {
@@ -284,63 +361,100 @@ export class Broker implements Actor {
     }
     this.ctx.trace("partition.follower", { partition: replica.key, leader: state.leader, leaderEpoch: state.leaderEpoch });
     this.traceOffsets(replica);
+    if (wasLeader) this.coordinators.resigned(replica.topic, replica.partition, state.leaderEpoch);
     if (state.leader >= 0) this.fetchFrom(state.leader);
   }
 
-  /** Produces and fetches waiting on a replica that no longer leads fail: their client must rediscover. */
+  /** Appends waiting on a replica that no longer leads fail: their client must rediscover. */
   private failLeadership(replica: Replica): void {
-    for (const delayed of [...this.delayedProduces]) {
+    for (const delayed of [...this.delayedAppends]) {
       for (const [index, wait] of delayed.waiting) {
         if (wait.replica !== replica) continue;
-        delayed.results[index] = { ...(delayed.results[index] as ProducePartitionResponse), error: "NOT_LEADER_OR_FOLLOWER" };
+        delayed.results[index] = { ...(delayed.results[index] as AppendResult), error: "NOT_LEADER_OR_FOLLOWER" };
         delayed.waiting.delete(index);
       }
-      this.maybeCompleteProduce(delayed);
+      this.maybeCompleteDelayed(delayed);
     }
   }
 
   // ── Produce ──────────────────────────────────────────────────────────────────────────
 
+  /**
+   * ReplicaManager.appendRecords with transaction verification: when a transactional batch would
+   * start a transaction on a partition this broker leads, the whole request waits for the
+   * coordinator's answer (KIP-890), then every partition is appended.
+   */
   private onProduce(from: string, request: Request<"Produce">): void {
-    const delayed: DelayedProduce = { from, correlationId: request.correlationId, results: [], waiting: new Map(), timeout: undefined };
-    for (const data of request.topicData) {
-      const index = delayed.results.length;
-      const outcome = this.appendToLeader(data.topic, data.partition, data.batch, request.acks);
-      delayed.results.push({ topic: data.topic, partition: data.partition, error: outcome.error, baseOffset: outcome.baseOffset, logStartOffset: 0 });
-      if (outcome.error === "NONE" && request.acks === -1 && outcome.replica !== undefined) {
-        delayed.waiting.set(index, { replica: outcome.replica, requiredOffset: outcome.requiredOffset });
-      }
-    }
-    if (request.acks === 0) return;
-    if (delayed.waiting.size > 0) {
-      delayed.timeout = this.ctx.after(msToUs(request.timeoutMs), "produce-timeout", () => this.expireProduce(delayed));
-      this.delayedProduces.push(delayed);
-    }
-    this.maybeCompleteProduce(delayed);
+    const toVerify = this.partitionsToVerify(request);
+    const first = toVerify[0];
+    if (first === undefined || request.transactionalId === null) return this.appendProduce(from, request, new Map(), new Map());
+    const guards = new Map<string, number>();
+    for (const { replica, batch } of toVerify) guards.set(replica.key, replica.producers.startVerification(batch.producerId, batch.baseSequence, batch.producerEpoch));
+    this.verification.verify(
+      {
+        transactionalId: request.transactionalId,
+        producerId: first.batch.producerId,
+        producerEpoch: first.batch.producerEpoch,
+        partitions: toVerify.map(({ replica }) => ({ topic: replica.topic, partition: replica.partition })),
+        transactionVersion: this.transactionVersion,
+      },
+      (errors) => this.appendProduce(from, request, guards, errors),
+    );
   }
 
-  private appendToLeader(
-    topic: string,
-    partition: number,
-    batch: RecordBatch,
-    acks: number,
-  ): { error: KafkaError; baseOffset: number; requiredOffset: number; replica?: Replica } {
+  /** Partitions of the request this broker leads whose transactional batch would open a transaction. */
+  private partitionsToVerify(request: Request<"Produce">): { readonly replica: Replica; readonly batch: RecordBatch }[] {
+    if (!this.verificationEnabled) return [];
+    const out: { replica: Replica; batch: RecordBatch }[] = [];
+    for (const data of request.topicData) {
+      const batch = data.batch;
+      if (!batch.isTransactional || batch.isControl || batch.producerId === NO_PRODUCER_ID) continue;
+      const replica = this.replicas.get(partitionKey(data.topic, data.partition));
+      if (replica === undefined || replica.role !== "leader" || replica.producers.hasOngoingTransaction(batch.producerId)) continue;
+      out.push({ replica, batch });
+    }
+    return out;
+  }
+
+  private appendProduce(from: string, request: Request<"Produce">, guards: ReadonlyMap<string, number>, verificationErrors: VerificationErrors): void {
+    const required = this.verificationEnabled;
+    const outcomes = request.topicData.map((data) => {
+      const key = partitionKey(data.topic, data.partition);
+      const error = verificationErrors.get(key);
+      if (error !== undefined) return failed(error);
+      const verification: AppendVerification = { required, guard: guards.get(key) };
+      return this.appendToLeader(data.topic, data.partition, data.batch, request.acks, (replica) => replica.producers.validateClientAppend(data.batch, verification));
+    });
+    this.awaitReplication(outcomes, request.acks, request.timeoutMs, (results) => {
+      if (request.acks === 0) return;
+      const responses = results.map((r, i) => ({ topic: request.topicData[i]?.topic ?? "", partition: request.topicData[i]?.partition ?? -1, error: r.error, baseOffset: r.baseOffset, logStartOffset: 0 }));
+      this.reply(from, { type: "ProduceResponse", correlationId: request.correlationId, responses });
+    });
+  }
+
+  /** The leader replica to append to with `acks`, or why not (Partition.appendRecordsToLeader's checks). */
+  private leaderReplicaFor(topic: string, partition: number, acks: number): Replica | KafkaError {
     const replica = this.replicas.get(partitionKey(topic, partition));
-    if (replica === undefined) return { error: "UNKNOWN_TOPIC_OR_PARTITION", baseOffset: -1, requiredOffset: -1 };
-    if (replica.role !== "leader" || replica.state === undefined) return { error: "NOT_LEADER_OR_FOLLOWER", baseOffset: -1, requiredOffset: -1 };
+    if (replica === undefined) return "UNKNOWN_TOPIC_OR_PARTITION";
+    if (replica.role !== "leader" || replica.state === undefined) return "NOT_LEADER_OR_FOLLOWER";
     const minIsr = Math.min(this.config.minInsyncReplicas, replica.state.replicas.length);
-    if (acks === -1 && replica.isr.length < minIsr) return { error: "NOT_ENOUGH_REPLICAS", baseOffset: -1, requiredOffset: -1 };
-    const validation = replica.producers.validateClientAppend(batch);
+    if (acks === -1 && replica.isr.length < minIsr) return "NOT_ENOUGH_REPLICAS";
+    return replica;
+  }
+
+  private appendToLeader(topic: string, partition: number, batch: RecordBatch, acks: number, validate: (replica: Replica) => ProduceValidation): AppendOutcome {
+    const replica = this.leaderReplicaFor(topic, partition, acks);
+    if (typeof replica === "string") return failed(replica);
+    const validation = validate(replica);
     switch (validation.kind) {
       case "error":
-        return { error: validation.error, baseOffset: -1, requiredOffset: -1 };
+        return failed(validation.error);
       case "duplicate":
         this.ctx.assert.reachable("kafka: produce retry answered from the 5-batch cache");
         this.ctx.trace("kafka.duplicate-batch", { partition: replica.key, producerId: batch.producerId, baseSequence: batch.baseSequence, baseOffset: validation.firstOffset });
         return { error: "NONE", baseOffset: validation.firstOffset, requiredOffset: validation.lastOffset + 1, replica };
       case "append": {
-        const appended = replica.log.append({ ...batch, baseOffset: replica.log.logEndOffset, partitionLeaderEpoch: replica.leaderEpoch });
-        replica.producers.update(appended);
+        const appended = this.appendAsLeader(replica, batch).batch;
         this.ctx.trace("kafka.append", {
           partition: replica.key,
           baseOffset: appended.baseOffset,
@@ -349,36 +463,196 @@ export class Broker implements Actor {
           producerEpoch: appended.producerEpoch,
           baseSequence: appended.baseSequence,
         });
-        this.maybeAdvanceHighWatermark(replica);
-        this.wakeParkedFetches();
         return { error: "NONE", baseOffset: appended.baseOffset, requiredOffset: lastOffsetOf(appended) + 1, replica };
       }
     }
   }
 
-  private maybeCompleteProduce(delayed: DelayedProduce): void {
+  /** Assigns the batch its offsets and the leader epoch, appends it, and lets the HW and parked fetches move. */
+  private appendAsLeader(replica: Replica, batch: RecordBatch): ReturnType<Replica["append"]> {
+    const result = replica.append({ ...batch, baseOffset: replica.log.logEndOffset, partitionLeaderEpoch: replica.leaderEpoch });
+    this.maybeAdvanceHighWatermark(replica);
+    this.wakeParkedFetches();
+    return result;
+  }
+
+  /** Holds the appends that acks=all must see replicated; `complete` runs once none waits (at once if none has to). */
+  private awaitReplication(outcomes: readonly AppendOutcome[], acks: Acks, timeoutMs: number, complete: (results: readonly AppendResult[]) => void): void {
+    const delayed: DelayedAppend = { results: outcomes.map(({ error, baseOffset }) => ({ error, baseOffset })), waiting: new Map(), timeout: undefined, complete };
+    outcomes.forEach((outcome, index) => {
+      if (outcome.error === "NONE" && acks === -1 && outcome.replica !== undefined) {
+        delayed.waiting.set(index, { replica: outcome.replica, requiredOffset: outcome.requiredOffset });
+      }
+    });
+    if (delayed.waiting.size > 0) {
+      delayed.timeout = this.ctx.after(msToUs(timeoutMs), "produce-timeout", () => this.expireDelayed(delayed));
+      this.delayedAppends.push(delayed);
+    }
+    this.maybeCompleteDelayed(delayed);
+  }
+
+  private maybeCompleteDelayed(delayed: DelayedAppend): void {
     for (const [index, wait] of delayed.waiting) {
       if (wait.replica.highWatermark < wait.requiredOffset) continue;
       const minIsr = Math.min(this.config.minInsyncReplicas, wait.replica.state?.replicas.length ?? 1);
       // Partition.checkEnoughReplicasReachOffset compares the maximal ISR with the minimum.
       if (wait.replica.maximalIsr.length < minIsr) {
-        delayed.results[index] = { ...(delayed.results[index] as ProducePartitionResponse), error: "NOT_ENOUGH_REPLICAS_AFTER_APPEND" };
+        delayed.results[index] = { ...(delayed.results[index] as AppendResult), error: "NOT_ENOUGH_REPLICAS_AFTER_APPEND" };
       }
       delayed.waiting.delete(index);
     }
     if (delayed.waiting.size > 0) return;
     delayed.timeout?.cancel();
-    const at = this.delayedProduces.indexOf(delayed);
-    if (at >= 0) this.delayedProduces.splice(at, 1);
-    this.reply(delayed.from, { type: "ProduceResponse", correlationId: delayed.correlationId, responses: delayed.results });
+    const at = this.delayedAppends.indexOf(delayed);
+    if (at >= 0) this.delayedAppends.splice(at, 1);
+    delayed.complete(delayed.results);
   }
 
-  private expireProduce(delayed: DelayedProduce): void {
+  private expireDelayed(delayed: DelayedAppend): void {
     for (const index of delayed.waiting.keys()) {
-      delayed.results[index] = { ...(delayed.results[index] as ProducePartitionResponse), error: "REQUEST_TIMED_OUT" };
+      delayed.results[index] = { ...(delayed.results[index] as AppendResult), error: "REQUEST_TIMED_OUT" };
     }
     delayed.waiting.clear();
-    this.maybeCompleteProduce(delayed);
+    this.maybeCompleteDelayed(delayed);
+  }
+
+  // ── Transaction markers (WriteTxnMarkers) ────────────────────────────────────────────
+
+  /**
+   * KafkaApis.handleWriteTxnMarkersRequest: each marker is appended to each of its partitions
+   * with acks=all (origin COORDINATOR); the response waits until every append is replicated.
+   * Markers that landed on a hosted coordinator's partition are then reported to it.
+   */
+  private onWriteTxnMarkers(from: string, request: Request<"WriteTxnMarkers">): void {
+    const targets = request.markers.flatMap((entry) => entry.partitions.map((tp) => ({ entry, tp })));
+    const outcomes = targets.map(({ entry, tp }) => this.appendMarker(entry, tp));
+    this.awaitReplication(outcomes, -1, this.requestTimeoutMs, (results) => {
+      let i = 0;
+      const markers = request.markers.map((entry) => ({
+        producerId: entry.producerId,
+        partitions: entry.partitions.map((tp) => ({ topic: tp.topic, partition: tp.partition, error: (results[i++] as AppendResult).error })),
+      }));
+      this.reply(from, { type: "WriteTxnMarkersResponse", correlationId: request.correlationId, markers });
+      targets.forEach(({ entry, tp }, index) => {
+        if (results[index]?.error === "NONE") this.coordinators.markerAppended(tp.topic, tp.partition, entry.producerId, entry.producerEpoch, entry.result);
+      });
+    });
+  }
+
+  /** ProducerAppendInfo.appendEndTxnMarker on the leader: validate, then append the control batch. */
+  private appendMarker(entry: TxnMarkerEntry, tp: TopicPartition): AppendOutcome {
+    const replica = this.leaderReplicaFor(tp.topic, tp.partition, -1);
+    if (typeof replica === "string") return failed(replica);
+    const error = replica.producers.validateMarker(entry.producerId, entry.producerEpoch, entry.coordinatorEpoch, entry.transactionVersion);
+    if (error !== "NONE") {
+      const current = replica.producers.entry(entry.producerId);
+      this.ctx.trace("kafka.marker-rejected", {
+        partition: replica.key,
+        producerId: entry.producerId,
+        producerEpoch: entry.producerEpoch,
+        coordinatorEpoch: entry.coordinatorEpoch,
+        currentEpoch: current?.producerEpoch ?? NO_PRODUCER_EPOCH,
+        currentCoordinatorEpoch: current?.coordinatorEpoch ?? -1,
+        error,
+      });
+      return failed(error);
+    }
+    const { batch, completedTxn } = this.appendAsLeader(replica, {
+      baseOffset: -1,
+      partitionLeaderEpoch: -1,
+      producerId: entry.producerId,
+      producerEpoch: entry.producerEpoch,
+      baseSequence: NO_SEQUENCE,
+      isTransactional: true,
+      isControl: true,
+      records: [markerRecord(entry.result, entry.coordinatorEpoch, Math.floor(this.ctx.wallClockUs() / 1000))],
+    });
+    this.ctx.trace("txn.marker", {
+      topic: replica.topic,
+      partition: replica.partition,
+      result: entry.result,
+      producerId: entry.producerId,
+      epoch: entry.producerEpoch,
+      offset: batch.baseOffset,
+      ...(completedTxn === undefined ? {} : { firstOffset: completedTxn.firstOffset }),
+    });
+    return { error: "NONE", baseOffset: batch.baseOffset, requiredOffset: batch.baseOffset + 1, replica };
+  }
+
+  // ── Hosted coordinators ──────────────────────────────────────────────────────────────
+
+  private brokerServices(): BrokerServices {
+    return {
+      brokerId: this.id,
+      ctx: this.ctx,
+      appendInternal: (append, done) => this.appendInternal(append, done),
+      readLocalLog: (topic, partition) => this.replicas.get(partitionKey(topic, partition))?.log.allBatches ?? [],
+      leaderOf: (topic, partition) => this.metadataLeaderOf(topic, partition),
+      partitionCount: (topic) => this.metadataPartitionCount(topic),
+      generateProducerId: () => this.generateProducerId(),
+    };
+  }
+
+  /**
+   * A coordinator's write to its own partition (AppendOrigin.COORDINATOR): the epoch check but
+   * no sequence check, then the same acks wait as a Produce. Markers do not come this way: they
+   * go through WriteTxnMarkers like any partition's.
+   */
+  private appendInternal(append: InternalAppend, done: (error: KafkaError, baseOffset: number) => void): void {
+    if (append.isControl === true) return done("INVALID_REQUEST", -1);
+    const batch: RecordBatch = {
+      baseOffset: -1,
+      partitionLeaderEpoch: -1,
+      producerId: append.producerId ?? NO_PRODUCER_ID,
+      producerEpoch: append.producerEpoch ?? NO_PRODUCER_EPOCH,
+      baseSequence: NO_SEQUENCE,
+      isTransactional: append.isTransactional ?? false,
+      isControl: false,
+      records: append.records,
+    };
+    const outcome = this.appendToLeader(append.topic, append.partition, batch, append.acks, (replica) => replica.producers.validateCoordinatorAppend(batch));
+    this.awaitReplication([outcome], append.acks, append.timeoutMs, (results) => {
+      const result = results[0] as AppendResult;
+      done(result.error, result.baseOffset);
+    });
+  }
+
+  private routeToCoordinator(from: string, request: CoordinatorRequest): void {
+    const coordinator = this.coordinators.handlerFor(request);
+    if (coordinator === undefined) return this.reply(from, coordinatorErrorResponse(request, "NOT_COORDINATOR"));
+    coordinator.onRequest(from, request);
+  }
+
+  /**
+   * FindCoordinator: the leader of the key's partition of `__transaction_state` (TRANSACTION)
+   * or `__consumer_offsets` (GROUP), by this broker's metadata.
+   */
+  private onFindCoordinator(from: string, request: Request<"FindCoordinator">): void {
+    const topic = request.keyType === "TRANSACTION" ? TRANSACTION_STATE_TOPIC : GROUP_METADATA_TOPIC;
+    const leader = this.coordinatorLeader(topic, request.key);
+    const error: KafkaError = leader === undefined ? "COORDINATOR_NOT_AVAILABLE" : "NONE";
+    this.reply(from, { type: "FindCoordinatorResponse", correlationId: request.correlationId, error, nodeId: leader ?? -1 });
+  }
+
+  /** The live leader of `key`'s partition of an internal topic, undefined when none. */
+  private coordinatorLeader(topic: string, key: string): number | undefined {
+    const partitions = this.metadataPartitionCount(topic);
+    if (partitions === 0) return undefined;
+    const leader = this.metadataLeaderOf(topic, partitionFor(key, partitions));
+    return leader >= 0 && this.metadata.liveBrokers.includes(leader) ? leader : undefined;
+  }
+
+  private transactionCoordinatorNode(transactionalId: string): string | undefined {
+    const leader = this.coordinatorLeader(TRANSACTION_STATE_TOPIC, transactionalId);
+    return leader === undefined ? undefined : brokerNode(leader);
+  }
+
+  private metadataLeaderOf(topic: string, partition: number): number {
+    return this.metadata.topics.find((t) => t.topic === topic)?.partitions.find((p) => p.partition === partition)?.leader ?? -1;
+  }
+
+  private metadataPartitionCount(topic: string): number {
+    return this.metadata.topics.find((t) => t.topic === topic)?.partitions.length ?? 0;
   }
 
   // ── High watermark and ISR (leader side) ─────────────────────────────────────────────
@@ -397,7 +671,8 @@ export class Broker implements Actor {
     }
     if (candidate <= replica.highWatermark) return;
     this.setHighWatermark(replica, candidate);
-    for (const delayed of [...this.delayedProduces]) if (waitsOn(delayed, replica)) this.maybeCompleteProduce(delayed);
+    this.wakeParkedFetches(true);
+    for (const delayed of [...this.delayedAppends]) if (waitsOn(delayed, replica)) this.maybeCompleteDelayed(delayed);
   }
 
   private setHighWatermark(replica: Replica, highWatermark: number): void {
@@ -508,18 +783,26 @@ export class Broker implements Actor {
     this.reply(from, { type: "FetchResponse", correlationId: request.correlationId, error: "NONE", partitions: response });
   }
 
-  private wakeParkedFetches(): void {
+  /**
+   * DelayedFetch.tryComplete: after an append, or a HW (and LSO) move, a parked fetch that now
+   * finds data, or an error, completes; the others keep waiting. A HW move cannot give a
+   * follower anything new, so `consumersOnly` skips follower fetches then.
+   */
+  private wakeParkedFetches(consumersOnly = false): void {
     if (this.parkedFetches.length === 0) return;
-    for (const parked of [...this.parkedFetches]) this.completeParked(parked);
+    for (const parked of [...this.parkedFetches]) {
+      if (consumersOnly && parked.request.replicaId !== CONSUMER_REPLICA_ID) continue;
+      const partitions = this.readForFetch(parked.request, false);
+      if (partitions.some((p) => p.error !== "NONE" || p.batches.length > 0 || p.divergingEpoch !== null)) this.completeParked(parked, partitions);
+    }
   }
 
-  private completeParked(parked: ParkedFetch): void {
+  private completeParked(parked: ParkedFetch, partitions?: FetchPartitionResponse[]): void {
     const at = this.parkedFetches.indexOf(parked);
     if (at < 0) return;
     this.parkedFetches.splice(at, 1);
     parked.timer?.cancel();
-    const partitions = this.readForFetch(parked.request, false);
-    this.reply(parked.from, { type: "FetchResponse", correlationId: parked.request.correlationId, error: "NONE", partitions });
+    this.reply(parked.from, { type: "FetchResponse", correlationId: parked.request.correlationId, error: "NONE", partitions: partitions ?? this.readForFetch(parked.request, false) });
   }
 
   /** `recordFollowers` is false on a re-read of a parked fetch: its positions were recorded already. */
@@ -538,10 +821,26 @@ export class Broker implements Actor {
         continue;
       }
       if (isFollower && recordFollowers) this.updateFollower(replica, request.replicaId, p.fetchOffset);
-      const upTo = isFollower ? replica.log.logEndOffset : replica.highWatermark;
-      out.push(fetchResult(p, replica, "NONE", replica.log.read(p.fetchOffset, upTo, this.config.fetchMaxBatches)));
+      if (isFollower || request.isolationLevel === "read_uncommitted") {
+        const upTo = isFollower ? replica.log.logEndOffset : replica.highWatermark;
+        out.push(fetchResult(p, replica, "NONE", replica.log.read(p.fetchOffset, upTo, this.config.fetchMaxBatches)));
+      } else {
+        out.push(this.readCommitted(replica, p.fetchOffset, p));
+      }
     }
     return out;
+  }
+
+  /**
+   * A read_committed fetch: data up to the LSO, and the aborted transactions that overlap what
+   * is returned (LocalLog.addAbortedTransactions), which the consumer drops.
+   */
+  private readCommitted(replica: Replica, fetchOffset: number, p: { topic: string; partition: number }): FetchPartitionResponse {
+    const batches = replica.log.read(fetchOffset, replica.lastStableOffset, this.config.fetchMaxBatches);
+    const last = batches[batches.length - 1];
+    const aborted =
+      last === undefined ? [] : replica.transactionIndex.collectAbortedTxns(fetchOffset, lastOffsetOf(last) + 1).map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }));
+    return { ...fetchResult(p, replica, "NONE", batches), abortedTransactions: this.ctx.bugs.has(KAFKA_BUGS.noAbortedFilter) ? null : aborted };
   }
 
   /** Why this partition of a fetch gets no data: an error, or the follower's divergence (KIP-320). */
@@ -629,14 +928,14 @@ export class Broker implements Actor {
       const truncateAt = this.divergenceTruncationOffset(replica, p.divergingEpoch);
       this.ctx.trace("partition.truncate", { partition: replica.key, from: replica.log.logEndOffset, to: truncateAt, epoch: p.divergingEpoch.epoch });
       replica.truncateTo(truncateAt);
+      this.traceOffsets(replica);
       return;
     }
     const endBefore = replica.log.logEndOffset;
     for (const batch of p.batches) {
       if (batch.baseOffset < replica.log.logEndOffset) continue;
       if (batch.baseOffset > replica.log.logEndOffset) break;
-      replica.log.append(batch);
-      replica.producers.update(batch);
+      replica.append(batch);
     }
     const highWatermark = Math.min(p.highWatermark, replica.log.logEndOffset);
     if (highWatermark !== replica.highWatermark) this.setHighWatermark(replica, highWatermark);
@@ -676,7 +975,7 @@ export class Broker implements Actor {
       const replica = this.replicas.get(partitionKey(p.topic, p.partition));
       if (replica === undefined) return { topic: p.topic, partition: p.partition, error: "UNKNOWN_TOPIC_OR_PARTITION" as const, offset: -1, leaderEpoch: -1 };
       if (replica.role !== "leader") return { topic: p.topic, partition: p.partition, error: "NOT_LEADER_OR_FOLLOWER" as const, offset: -1, leaderEpoch: -1 };
-      const offset = p.timestamp === EARLIEST_TIMESTAMP ? replica.log.logStartOffset : replica.highWatermark;
+      const offset = p.timestamp === EARLIEST_TIMESTAMP ? replica.log.logStartOffset : request.isolationLevel === "read_committed" ? replica.lastStableOffset : replica.highWatermark;
       return { topic: p.topic, partition: p.partition, error: "NONE" as const, offset, leaderEpoch: replica.leaderEpoch };
     });
     this.reply(from, { type: "ListOffsetsResponse", correlationId: request.correlationId, partitions });
@@ -696,17 +995,23 @@ export class Broker implements Actor {
 
   /** Idempotent producers (no transactional.id): any broker hands out a producer id from its block. */
   private onInitProducerId(from: string, request: Request<"InitProducerId">): void {
-    const block = this.producerIds;
-    if (request.transactionalId !== null) {
-      return this.reply(from, { type: "InitProducerIdResponse", correlationId: request.correlationId, error: "NOT_COORDINATOR", producerId: -1, producerEpoch: -1 });
+    const producerId = this.generateProducerId();
+    if (producerId === undefined) {
+      return this.reply(from, { type: "InitProducerIdResponse", correlationId: request.correlationId, error: "COORDINATOR_LOAD_IN_PROGRESS", producerId: -1, producerEpoch: -1 });
     }
+    this.reply(from, { type: "InitProducerIdResponse", correlationId: request.correlationId, error: "NONE", producerId, producerEpoch: 0 });
+  }
+
+  /** The next id of this broker's block (KIP-730), asking the controller for a new block when it runs out. */
+  private generateProducerId(): number | undefined {
+    const block = this.producerIds;
     if (block === undefined || block.next >= block.end) {
       this.requestProducerIds();
-      return this.reply(from, { type: "InitProducerIdResponse", correlationId: request.correlationId, error: "COORDINATOR_LOAD_IN_PROGRESS", producerId: -1, producerEpoch: -1 });
+      return undefined;
     }
     const producerId = block.next++;
     if (block.next >= block.end) this.requestProducerIds();
-    this.reply(from, { type: "InitProducerIdResponse", correlationId: request.correlationId, error: "NONE", producerId, producerEpoch: 0 });
+    return producerId;
   }
 
   private requestProducerIds(): void {
@@ -738,13 +1043,32 @@ export class Broker implements Actor {
     this.ctx.send(to, message);
   }
 
+  /** Reports a move of the LSO to the observer, then traces the replica's offsets (report record `partition.offsets`). */
   private traceOffsets(replica: Replica): void {
+    const lastStableOffset = replica.lastStableOffset;
+    const previous = replica.reportedLastStableOffset;
+    if (lastStableOffset !== previous) {
+      replica.reportedLastStableOffset = lastStableOffset;
+      this.options.observer.lastStableOffsetChanged?.({
+        partition: replica.key,
+        brokerId: this.id,
+        isLeader: replica.role === "leader",
+        leaderEpoch: replica.leaderEpoch,
+        previous,
+        lastStableOffset,
+        highWatermark: replica.highWatermark,
+      });
+    }
+    const leader = replica.state?.leader ?? -1;
     this.ctx.trace("partition.offsets", {
-      partition: replica.key,
+      topic: replica.topic,
+      partition: replica.partition,
       role: replica.role,
       leaderEpoch: replica.leaderEpoch,
-      logEndOffset: replica.log.logEndOffset,
-      highWatermark: replica.highWatermark,
+      leo: replica.log.logEndOffset,
+      hw: replica.highWatermark,
+      lso: lastStableOffset,
+      ...(leader >= 0 ? { leader: brokerNode(leader) } : {}),
     });
   }
 }
@@ -755,7 +1079,7 @@ function fetchResult(p: { topic: string; partition: number }, replica: Replica |
     partition: p.partition,
     error,
     highWatermark: replica?.highWatermark ?? -1,
-    lastStableOffset: replica?.highWatermark ?? -1,
+    lastStableOffset: replica?.lastStableOffset ?? -1,
     logStartOffset: replica?.log.logStartOffset ?? -1,
     divergingEpoch: null,
     abortedTransactions: null,
@@ -763,7 +1087,7 @@ function fetchResult(p: { topic: string; partition: number }, replica: Replica |
   };
 }
 
-function waitsOn(delayed: DelayedProduce, replica: Replica): boolean {
+function waitsOn(delayed: DelayedAppend, replica: Replica): boolean {
   for (const wait of delayed.waiting.values()) if (wait.replica === replica) return true;
   return false;
 }
