@@ -21,6 +21,24 @@ export interface TxnCoordinatorConfig {
   readonly transactionStateTopicPartitions: number;
   /** offsets.topic.num.partitions, for AddOffsetsToTxn's partitionFor(groupId). */
   readonly offsetsTopicPartitions: number;
+  /**
+   * request.timeout.ms of the broker: a WriteTxnMarkers request unanswered this long is given up
+   * and its markers are sent again; also the timeout of the tombstone appends.
+   */
+  readonly requestTimeoutMs: number;
+  /**
+   * How long the marker channel waits before sending markers again (a partition without a known
+   * leader, a retriable marker error, a lost request) and before re-appending a Complete* record
+   * that failed with COORDINATOR_NOT_AVAILABLE. Kafka's sender thread retries on its next poll;
+   * the model uses retry.backoff.ms.
+   */
+  readonly retryBackoffMs: number;
+  /**
+   * Model parameter (no Kafka config): how long loading a `__transaction_state` partition takes
+   * after the election. Kafka loads on a scheduler thread; requests meanwhile get
+   * COORDINATOR_LOAD_IN_PROGRESS. 0 still loads in a later event, never inside the election.
+   */
+  readonly transactionLogLoadTimeMs: number;
 }
 
 export const SHORT_MAX_VALUE = 32767;
@@ -34,6 +52,9 @@ export const DEFAULT_TXN_COORDINATOR_CONFIG: TxnCoordinatorConfig = {
   maxProducerEpoch: SHORT_MAX_VALUE,
   transactionStateTopicPartitions: 50,
   offsetsTopicPartitions: 50,
+  requestTimeoutMs: 30_000,
+  retryBackoffMs: 100,
+  transactionLogLoadTimeMs: 0,
 };
 
 export function txnCoordinatorConfig(overrides: Partial<TxnCoordinatorConfig> = {}): TxnCoordinatorConfig {

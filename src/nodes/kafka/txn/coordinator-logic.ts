@@ -28,7 +28,7 @@ import { containsAll, IllegalTxnStateError, normalizePartitions, TransactionMeta
  * (plus the few in-place writes Kafka makes: a TV1 fence epoch, `hasFailedEpochFence`, marker
  * acknowledgements).
  *
- * What the coordinator actor (not written yet) must do with these functions:
+ * What the coordinator actor (coordinator.ts, with marker-channel.ts) does with these functions:
  * 1. On leading a `__transaction_state` partition: `cache.startLoading(p, leaderEpoch)`, read the
  *    partition from its start to its end, `onPartitionLoaded`, send the markers it returns. On
  *    losing it: `cache.unload(p)` and drop that partition's marker queues.

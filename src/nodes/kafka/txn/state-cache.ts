@@ -69,6 +69,11 @@ export class TransactionStateCache {
     return this.loading.has(partition);
   }
 
+  /** The coordinator epoch a partition is being loaded at, if it is. */
+  loadingEpochOf(partition: number): number | undefined {
+    return this.loading.get(partition);
+  }
+
   /**
    * Installs a loaded partition, if it is still being loaded at that epoch (a newer election or
    * a resignation meanwhile discards the load, as in Kafka). Returns whether it was installed.
