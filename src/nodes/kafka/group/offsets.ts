@@ -1,0 +1,163 @@
+import { partitionKey, type TopicPartition } from "../protocol.js";
+
+/**
+ * A group's committed offsets and the commits still in flight (Kafka's offset half of
+ * GroupMetadata): plain commits pending their append, and transactional commits pending per
+ * producer until that producer's marker lands on the group's `__consumer_offsets` partition
+ * (facts §1.5). Which of two commits of a partition wins is decided by the log position of their
+ * records, never by the offset value.
+ */
+
+export interface OffsetAndMetadata {
+  readonly offset: number;
+  readonly commitTimestampMs: number;
+}
+
+/** Kafka's CommitRecordMetadataAndOffset: the offset and where its record sits in the log. */
+export interface CommitRecord {
+  readonly topicPartition: TopicPartition;
+  readonly offsetAndMetadata: OffsetAndMetadata;
+  /** Base offset of the batch that holds the record; undefined until its append completes. */
+  readonly appendedBatchOffset: number | undefined;
+}
+
+/**
+ * Kafka's olderThan compares log positions and throws when one is unknown. A COMMIT marker can
+ * find a transactional commit whose append has not reported back yet (the record is in the log,
+ * before the marker: KAFKA-17507's window, where 3.x threw IllegalStateException); the model
+ * treats an unknown position as the newest.
+ */
+function olderThan(current: CommitRecord, candidate: CommitRecord): boolean {
+  if (candidate.appendedBatchOffset === undefined) return true;
+  if (current.appendedBatchOffset === undefined) return false;
+  return current.appendedBatchOffset < candidate.appendedBatchOffset;
+}
+
+function sameOffset(a: OffsetAndMetadata, b: OffsetAndMetadata): boolean {
+  return a.offset === b.offset && a.commitTimestampMs === b.commitTimestampMs;
+}
+
+/** What a marker did to a producer's pending offsets. */
+export interface TxnCompletion {
+  readonly producerId: number;
+  readonly isCommit: boolean;
+  /** Pending commits the marker resolved (applied or discarded). */
+  readonly resolved: readonly CommitRecord[];
+  /** Of those, the commits a COMMIT installed (an older record does not replace a newer one). */
+  readonly applied: readonly CommitRecord[];
+}
+
+export class GroupOffsets {
+  private readonly committed = new Map<string, CommitRecord>();
+  private readonly pendingOffsetCommits = new Map<string, OffsetAndMetadata>();
+  private readonly pendingTransactionalOffsetCommits = new Map<number, Map<string, CommitRecord>>();
+
+  /** Installs what a load found (GroupMetadata.initializeOffsets). */
+  initialize(committed: readonly CommitRecord[], pending: ReadonlyMap<number, readonly CommitRecord[]>): void {
+    for (const record of committed) this.committed.set(keyOf(record.topicPartition), record);
+    for (const [producerId, records] of pending) {
+      this.pendingTransactionalOffsetCommits.set(producerId, new Map(records.map((r) => [keyOf(r.topicPartition), r])));
+    }
+  }
+
+  offset(tp: TopicPartition): CommitRecord | undefined {
+    return this.committed.get(keyOf(tp));
+  }
+
+  /** Every partition with a committed offset, in first-commit order. */
+  allOffsets(): readonly CommitRecord[] {
+    return [...this.committed.values()];
+  }
+
+  get isEmpty(): boolean {
+    return this.committed.size === 0 && this.pendingOffsetCommits.size === 0 && this.pendingTransactionalOffsetCommits.size === 0;
+  }
+
+  // ── plain commits ──
+
+  prepareOffsetCommit(offsets: readonly { topicPartition: TopicPartition; offsetAndMetadata: OffsetAndMetadata }[]): void {
+    for (const o of offsets) this.pendingOffsetCommits.set(keyOf(o.topicPartition), o.offsetAndMetadata);
+  }
+
+  /** The record is in the log at `appendedBatchOffset`: install it unless a newer record is. */
+  onOffsetCommitAppend(record: CommitRecord): void {
+    const key = keyOf(record.topicPartition);
+    const staged = this.pendingOffsetCommits.get(key);
+    if (staged === undefined) return;
+    const current = this.committed.get(key);
+    if (current === undefined || olderThan(current, record)) this.committed.set(key, record);
+    if (sameOffset(staged, record.offsetAndMetadata)) this.pendingOffsetCommits.delete(key);
+  }
+
+  failPendingOffsetWrite(tp: TopicPartition, offsetAndMetadata: OffsetAndMetadata): void {
+    const key = keyOf(tp);
+    const staged = this.pendingOffsetCommits.get(key);
+    if (staged !== undefined && sameOffset(staged, offsetAndMetadata)) this.pendingOffsetCommits.delete(key);
+  }
+
+  // ── transactional commits ──
+
+  prepareTxnOffsetCommit(producerId: number, offsets: readonly { topicPartition: TopicPartition; offsetAndMetadata: OffsetAndMetadata }[]): void {
+    let pending = this.pendingTransactionalOffsetCommits.get(producerId);
+    if (pending === undefined) {
+      pending = new Map();
+      this.pendingTransactionalOffsetCommits.set(producerId, pending);
+    }
+    for (const o of offsets) pending.set(keyOf(o.topicPartition), { ...o, appendedBatchOffset: undefined });
+  }
+
+  /** The record is appended: remember where, if the commit is still pending (a marker may have resolved it). */
+  onTxnOffsetCommitAppend(producerId: number, record: CommitRecord): void {
+    const pending = this.pendingTransactionalOffsetCommits.get(producerId);
+    const key = keyOf(record.topicPartition);
+    const staged = pending?.get(key);
+    if (pending !== undefined && staged !== undefined && sameOffset(staged.offsetAndMetadata, record.offsetAndMetadata)) pending.set(key, record);
+  }
+
+  failPendingTxnOffsetCommit(producerId: number, tp: TopicPartition): void {
+    const pending = this.pendingTransactionalOffsetCommits.get(producerId);
+    if (pending === undefined) return;
+    pending.delete(keyOf(tp));
+    if (pending.size === 0) this.pendingTransactionalOffsetCommits.delete(producerId);
+  }
+
+  hasPendingTxnOffsets(producerId: number): boolean {
+    return this.pendingTransactionalOffsetCommits.has(producerId);
+  }
+
+  /** The producer's marker landed: COMMIT installs its pending offsets (by log position), ABORT drops them. */
+  completePendingTxnOffsetCommit(producerId: number, isCommit: boolean): TxnCompletion {
+    const pending = this.pendingTransactionalOffsetCommits.get(producerId);
+    this.pendingTransactionalOffsetCommits.delete(producerId);
+    const resolved = [...(pending?.values() ?? [])];
+    const applied: CommitRecord[] = [];
+    if (isCommit) {
+      for (const record of resolved) {
+        const key = keyOf(record.topicPartition);
+        const current = this.committed.get(key);
+        if (current === undefined || olderThan(current, record)) {
+          this.committed.set(key, record);
+          applied.push(record);
+        }
+      }
+    }
+    return { producerId, isCommit, resolved, applied };
+  }
+
+  /** Plain commits in flight or transactional commits pending for this partition (KIP-447's unstable offsets). */
+  hasPendingOffsetCommitsForTopicPartition(tp: TopicPartition): boolean {
+    const key = keyOf(tp);
+    if (this.pendingOffsetCommits.has(key)) return true;
+    for (const pending of this.pendingTransactionalOffsetCommits.values()) if (pending.has(key)) return true;
+    return false;
+  }
+
+  /** Pending transactional commits, by producer id, in arrival order. */
+  pendingTxnOffsets(): ReadonlyMap<number, readonly CommitRecord[]> {
+    return new Map([...this.pendingTransactionalOffsetCommits].map(([producerId, pending]) => [producerId, [...pending.values()]]));
+  }
+}
+
+function keyOf(tp: TopicPartition): string {
+  return partitionKey(tp.topic, tp.partition);
+}
