@@ -1,5 +1,5 @@
 import type { HistoryOp } from "../../../sim/history.js";
-import type { AssignValue, EndOffsetsValue, PolledRecord, PollValue, SeekValue, SendValue } from "../../nodes/kafka/history-values.js";
+import type { AssignValue, EndOffsetsValue, PolledRecord, PollValue, SeekValue, SendValue, TxnValue } from "../../nodes/kafka/history-values.js";
 import type { Evidence } from "../violation.js";
 import { partitionKey as brokerPartitionKey } from "../../nodes/kafka/protocol.js";
 
@@ -19,9 +19,17 @@ import { partitionKey as brokerPartitionKey } from "../../nodes/kafka/protocol.j
  * An `ok` send without an offset (or with a negative one: the legacy DUPLICATE_SEQUENCE_NUMBER
  * success) is acknowledged but has no position: it counts as sent, never as placed.
  *
- * Isolation: a poll value may carry `isolation: "read_committed" | "read_uncommitted"`; a poll
- * without one takes the isolation of its process's last assign that carried one, else
- * read_uncommitted.
+ * Transactions (f:"txn"): each send a transaction lists becomes a send of the transaction's
+ * invoke and completion. Only a transaction that definitely committed (ok, outcome COMMIT) gives
+ * its sends the outcome `ok` (placed when they carry an offset); the sends of every other
+ * transaction (aborted, failed, info) are `info`, since their records may sit in the log as
+ * aborted or undecided data that read_uncommitted consumers can read, and those of a transaction
+ * that never completed are `pending`. So lost-write judges only committed transactional records,
+ * and src/checks/kafka-txn judges what read_committed consumers may see.
+ *
+ * Isolation: a poll value may carry `isolation: "read_committed" | "read_uncommitted"`, an
+ * assign `isolation` or `isolationLevel` (AssignValue); a poll without one takes the isolation
+ * of its process's last assign that carried one, else read_uncommitted.
  * Offsets observed by read_committed polls are kept apart (`committedOffsets`) so checkers can
  * hold read_committed consumers only to records known to be committed.
  *
@@ -243,6 +251,7 @@ class Folder {
   readonly reads = new Map<string, Map<string, ReadPosition[]>>();
   readonly consumers = new Map<string, ConsumerStep[]>();
   private readonly pendingSends = new Map<number, SendValue>();
+  private readonly pendingTxns = new Map<number, HistoryOp>();
   private readonly pendingPolls = new Map<number, HistoryOp>();
   private readonly consumerIsolation = new Map<string, IsolationLevel>();
 
@@ -254,6 +263,7 @@ class Folder {
       else this.complete(op);
     }
     for (const [index, value] of this.pendingSends) this.addSend(value, this.ops[index] as HistoryOp, undefined);
+    for (const invoke of this.pendingTxns.values()) this.addTxnSends(invoke, undefined);
     for (const invoke of this.pendingPolls.values()) this.stepsOf(invoke.process).push({ kind: "unknown-poll", op: invoke });
     for (const facts of this.partitions.values()) this.sortOffsets(facts);
   }
@@ -265,6 +275,9 @@ class Folder {
         return;
       case "poll":
         this.pendingPolls.set(op.index, op);
+        return;
+      case "txn":
+        if (isTxnValue(op.value)) this.pendingTxns.set(op.index, op);
         return;
       case "seek":
         if (isSeekValue(op.value)) this.reposition(op, [partitionKey(op.value.topic, op.value.partition)]);
@@ -298,11 +311,22 @@ class Folder {
       case "end-offsets":
         if (op.type === "ok" && isEndOffsetsValue(op.value)) this.addEndOffsets(op, op.value);
         return;
+      case "txn":
+        if (!this.pendingTxns.delete(op.invokeIndex)) return;
+        this.addTxnSends(invoke, op);
+        return;
     }
   }
 
-  private addSend(value: SendValue, invoke: HistoryOp, completion: HistoryOp | undefined): void {
-    const outcome: SendOutcome = completion === undefined ? "pending" : (completion.type as Exclude<HistoryOp["type"], "invoke">);
+  /** Each send of a transaction, as a send completed by the transaction's completion. */
+  private addTxnSends(invoke: HistoryOp, completion: HistoryOp | undefined): void {
+    const value = completion !== undefined && isTxnValue(completion.value) ? completion.value : (invoke.value as TxnValue);
+    const committed = completion?.type === "ok" && value.outcome === "COMMIT";
+    const outcome: SendOutcome = completion === undefined ? "pending" : committed ? "ok" : "info";
+    for (const send of value.sends) this.addSend(send, invoke, completion, outcome);
+  }
+
+  private addSend(value: SendValue, invoke: HistoryOp, completion: HistoryOp | undefined, outcome: SendOutcome = outcomeOf(completion)): void {
     const placed = outcome === "ok" && value.partition !== undefined && value.offset !== undefined && value.offset >= 0;
     const send: Send = {
       topic: value.topic,
@@ -506,6 +530,14 @@ function isAssignValue(value: unknown): value is AssignValue {
   return isObject(value) && Array.isArray(value.partitions);
 }
 
+function isTxnValue(value: unknown): value is TxnValue {
+  return isObject(value) && typeof value.transactionalId === "string" && Array.isArray(value.sends);
+}
+
+function outcomeOf(completion: HistoryOp | undefined): SendOutcome {
+  return completion === undefined ? "pending" : (completion.type as Exclude<HistoryOp["type"], "invoke">);
+}
+
 function isEndOffsetsValue(value: unknown): value is EndOffsetsValue {
   return isObject(value) && Array.isArray(value.offsets);
 }
@@ -524,8 +556,9 @@ function withPosition(sent: SendValue, completion: unknown): SendValue {
   };
 }
 
-/** The isolation level an op's value states, if it states one. */
+/** The isolation level an op's value states (`isolation`, or an assign's `isolationLevel`), if it states one. */
 function isolationIn(value: unknown): IsolationLevel | undefined {
   if (!isObject(value)) return undefined;
-  return value.isolation === "read_committed" || value.isolation === "read_uncommitted" ? value.isolation : undefined;
+  const stated = value.isolation ?? value.isolationLevel;
+  return stated === "read_committed" || stated === "read_uncommitted" ? stated : undefined;
 }
