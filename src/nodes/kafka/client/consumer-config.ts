@@ -2,6 +2,9 @@ import type { IsolationLevel } from "../protocol.js";
 
 export type AutoOffsetReset = "earliest" | "latest" | "none";
 
+/** partition.assignment.strategy entries: Kafka's eager client-side assignors. */
+export type AssignorName = "range" | "roundrobin";
+
 /** KafkaConsumer settings: Kafka's config names in camelCase, units last. */
 export interface ConsumerConfig {
   /** bootstrap.servers, as broker ids. */
@@ -28,6 +31,18 @@ export interface ConsumerConfig {
   readonly metadataMaxAgeMs: number;
   /** reconnect.backoff.ms: default 50. */
   readonly reconnectBackoffMs: number;
+  /** group.id: required for subscribe(), commitOffsets() and groupMetadata(). Default null. */
+  readonly groupId: string | null;
+  /** partition.assignment.strategy, in preference order (sent as the JoinGroup protocols). Default [range]. */
+  readonly partitionAssignmentStrategy: readonly AssignorName[];
+  /** heartbeat.interval.ms: default 3000. */
+  readonly heartbeatIntervalMs: number;
+  /** session.timeout.ms: default 45000. */
+  readonly sessionTimeoutMs: number;
+  /** max.poll.interval.ms (also the JoinGroup rebalance timeout): default 300000. */
+  readonly maxPollIntervalMs: number;
+  /** enable.auto.commit: only false is modelled (commit with commitOffsets). */
+  readonly enableAutoCommit: false;
 }
 
 export type ConsumerOptions = Partial<Omit<ConsumerConfig, "bootstrapBrokers">> & { readonly bootstrapBrokers: readonly number[] };
@@ -46,10 +61,20 @@ export function resolveConsumerConfig(options: ConsumerOptions): ConsumerConfig 
     retryBackoffMs: 100,
     metadataMaxAgeMs: 300_000,
     reconnectBackoffMs: 50,
+    groupId: null,
+    partitionAssignmentStrategy: ["range"],
+    heartbeatIntervalMs: 3000,
+    sessionTimeoutMs: 45_000,
+    maxPollIntervalMs: 300_000,
+    enableAutoCommit: false,
     ...defined,
     bootstrapBrokers: options.bootstrapBrokers,
   };
   if (config.bootstrapBrokers.length === 0) throw new Error("consumer: bootstrapBrokers is empty");
   if (config.maxPollRecords < 1) throw new Error("consumer: maxPollRecords must be ≥ 1");
+  if ((config.enableAutoCommit as boolean) !== false) throw new Error("consumer: enableAutoCommit=true is not modelled");
+  if (config.groupId === "") throw new Error("consumer: groupId must not be empty (INVALID_GROUP_ID)");
+  if (config.partitionAssignmentStrategy.length === 0) throw new Error("consumer: partitionAssignmentStrategy is empty");
+  if (config.heartbeatIntervalMs >= config.sessionTimeoutMs) throw new Error("consumer: heartbeatIntervalMs must be below sessionTimeoutMs");
   return config;
 }

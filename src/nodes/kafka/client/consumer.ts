@@ -1,14 +1,17 @@
 import type { Message, NodeContext } from "../../../../sim/actor.js";
 import { msToUs, type SimTimeUs } from "../../../../sim/time.js";
 import type { KafkaError } from "../errors.js";
-import { CONSUMER_REPLICA_ID, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, partitionKey, type KafkaResponse, type TopicPartition } from "../protocol.js";
+import { brokerIdOf } from "../names.js";
+import { CONSUMER_REPLICA_ID, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, partitionKey, type KafkaResponse, type PartitionOffset, type TopicPartition } from "../protocol.js";
 import { CompletedFetch, type ConsumerRecord } from "./completed-fetch.js";
 import { resolveConsumerConfig, type ConsumerConfig, type ConsumerOptions } from "./consumer-config.js";
+import { ConsumerCoordinator, type CommitResult, type CommittedOffsetsResult, type ConsumerGroupMetadata, type ConsumerRebalanceListener } from "./consumer-coordinator.js";
 import { isInvalidMetadataError, Metadata } from "./metadata.js";
 import { CorrelationIds, NetworkClient, type ClientResponse } from "./network-client.js";
 import { clientNowUs, earliest, SettlingLoop, Wakeup } from "./wakeup.js";
 
 export type { ConsumerRecord } from "./completed-fetch.js";
+export type { CommitResult, ConsumerGroupMetadata, ConsumerRebalanceListener } from "./consumer-coordinator.js";
 
 export type PollResult =
   | { readonly ok: true; readonly records: readonly ConsumerRecord[] }
@@ -21,10 +24,13 @@ export type EndOffsetsResult =
 
 export type PartitionsForResult = { readonly ok: true; readonly partitions: readonly number[] } | { readonly ok: false; readonly error: string };
 
-/** Why a position was set other than by the application's seek. */
-export type ResetReason = "earliest" | "latest";
+/** Why a position was set other than by the application's seek: a reset, or the group's committed offset. */
+export type ResetReason = "earliest" | "latest" | "committed";
 
-/** Called when an automatic reset (auto.offset.reset, seekToBeginning/End) has set a position. */
+/** Automatic resets sent as ListOffsets. */
+type OffsetResetReason = Exclude<ResetReason, "committed">;
+
+/** Called when an automatic reset (auto.offset.reset, seekToBeginning/End) or the group's committed offset has set a position. */
 export type ResetListener = (tp: TopicPartition, offset: number, reason: ResetReason) => void;
 
 interface Assigned {
@@ -34,7 +40,9 @@ interface Assigned {
   /** The next offset to return; undefined while a reset is pending. */
   position: number | undefined;
   /** A pending reset, sent as ListOffsets to the leader. */
-  reset: ResetReason | undefined;
+  reset: OffsetResetReason | undefined;
+  /** Assigned by the group: the position comes from the committed offset (OffsetFetch) first. */
+  awaitingCommitted: boolean;
   resetInFlight: boolean;
   resetRetryAtUs: SimTimeUs;
   /** auto.offset.reset=none and no position: poll reports it. */
@@ -85,8 +93,18 @@ const CONSUMER_MAX_IN_FLIGHT = 100;
  * read_committed filters aborted transactions (see CompletedFetch); the broker bounds it by
  * the LSO.
  *
- * Not modelled: consumer groups and committed offsets, KIP-320 position validation with
- * OffsetsForLeaderEpoch after a leader change, fetch sessions, pause/resume.
+ * With a group.id, `subscribe` makes it a group member instead (ConsumerCoordinator, see
+ * consumer-coordinator.ts): the group's assignment replaces the assignment, and each newly
+ * assigned partition takes its position from the group's committed offset (OffsetFetch with
+ * requireStable, retried after retry.backoff.ms while UNSTABLE_OFFSET_COMMIT), or from
+ * auto.offset.reset when there is none. `commitOffsets` is commitSync; `groupMetadata` is what
+ * sendOffsetsToTransaction takes.
+ *
+ * The consumer never bounds records by the LSO itself, as Java does not: under read_committed
+ * the broker serves only what lies below the LSO, and ListOffsets(latest) answers the LSO.
+ *
+ * Not modelled: KIP-320 position validation with OffsetsForLeaderEpoch after a leader change,
+ * fetch sessions, pause/resume, auto-commit, commits without a subscription.
  */
 export class KafkaConsumer {
   readonly config: ConsumerConfig;
@@ -102,6 +120,9 @@ export class KafkaConsumer {
   private readonly endOffsetJobs: EndOffsetsJob[] = [];
   private readonly partitionsForJobs: PartitionsForJob[] = [];
   private readonly resetListeners: ResetListener[] = [];
+  private readonly coordinator: ConsumerCoordinator | undefined;
+  private committedFetchInFlight = false;
+  private committedRetryAtUs: SimTimeUs = 0;
 
   constructor(
     private readonly ctx: NodeContext,
@@ -118,14 +139,20 @@ export class KafkaConsumer {
       return false;
     });
     this.metadata.onUpdate(() => this.wake());
+    const groupId = c.groupId;
+    if (groupId !== null) {
+      const host = { ownedPartitions: () => this.assignment(), assignFromSubscribed: (p: readonly TopicPartition[]) => this.assignFromSubscribed(p), wake: () => this.wake() };
+      this.coordinator = new ConsumerCoordinator(ctx, { ...c, groupId }, this.network, this.metadata, host, correlationIds);
+    }
   }
 
   handle(from: string, message: Message): boolean {
-    return this.network.handle(from, message);
+    return this.network.handle(from, message) || this.coordinator?.handle(from, message) === true;
   }
 
   onDisconnect(peer: string): void {
     this.network.onDisconnect(peer);
+    this.coordinator?.onDisconnect(peer, brokerIdOf(peer));
   }
 
   onReset(listener: ResetListener): void {
@@ -136,12 +163,68 @@ export class KafkaConsumer {
 
   /** Replaces the assignment. Kept partitions keep their positions; new ones need a reset. */
   assign(partitions: readonly TopicPartition[]): void {
+    if (this.subscribed) throw new Error(`${this.config.clientId}: assign while subscribed (Java's IllegalStateException)`);
+    this.replaceAssignment(partitions, false);
+  }
+
+  // ---- group membership ----
+
+  /** Joins the group (group.id) for `topics`; the group's assignment replaces any manual one. */
+  subscribe(topics: readonly string[], listener?: ConsumerRebalanceListener): void {
+    const coordinator = this.requireCoordinator("subscribe");
+    if (topics.length === 0) throw new Error(`${this.config.clientId}: subscribe to no topics (use close to leave the group)`);
+    if (!this.subscribed) this.replaceAssignment([], false);
+    coordinator.subscribe(topics, listener);
+    this.wake();
+  }
+
+  get subscribed(): boolean {
+    return (this.coordinator?.subscribed.length ?? 0) > 0;
+  }
+
+  /** The group generation and member id (Java's groupMetadata(), for sendOffsetsToTransaction). */
+  groupMetadata(): ConsumerGroupMetadata {
+    return this.requireCoordinator("groupMetadata").groupMetadata();
+  }
+
+  /** commitSync: OffsetCommit with the generation, retried on retriable errors until default.api.timeout.ms. */
+  commitOffsets(offsets: readonly PartitionOffset[], callback: (result: CommitResult) => void): void {
+    const coordinator = this.requireCoordinator("commitOffsets");
+    if (!this.subscribed) {
+      this.ctx.after(0, `${this.config.clientId}/commit-failed`, () => callback({ ok: false, error: "NOT_SUBSCRIBED" }));
+      return;
+    }
+    coordinator.commitOffsets(offsets, callback);
+    this.ctx.after(0, `${this.config.clientId}/commit`, () => this.wake());
+  }
+
+  /** Leaves the group (revoking the assignment first) and stops; `done` runs once LeaveGroup is answered. */
+  close(done: () => void = () => undefined): void {
+    if (this.coordinator === undefined || !this.subscribed) {
+      this.replaceAssignment([], false);
+      this.ctx.after(0, `${this.config.clientId}/closed`, done);
+      return;
+    }
+    this.coordinator.close(done);
+  }
+
+  private requireCoordinator(call: string): ConsumerCoordinator {
+    if (this.coordinator === undefined) throw new Error(`${this.config.clientId}: ${call} needs a groupId (Java's InvalidGroupIdException)`);
+    return this.coordinator;
+  }
+
+  /** The coordinator's assignment (SubscriptionState.assignFromSubscribed): new partitions wait for their committed offset. */
+  private assignFromSubscribed(partitions: readonly TopicPartition[]): void {
+    this.replaceAssignment(partitions, true);
+  }
+
+  private replaceAssignment(partitions: readonly TopicPartition[], fromGroup: boolean): void {
     const previous = new Map(this.assigned);
     this.assigned.clear();
     for (const { topic, partition } of partitions) {
       const tp = partitionKey(topic, partition);
       const kept = previous.get(tp);
-      this.assigned.set(tp, kept ?? this.newAssigned(topic, partition));
+      this.assigned.set(tp, kept ?? this.newAssigned(topic, partition, fromGroup));
       this.metadata.add(topic);
     }
     this.buffered = this.buffered.filter((f) => this.assigned.has(partitionKey(f.topic, f.partition)));
@@ -156,6 +239,7 @@ export class KafkaConsumer {
     const state = this.require(tp);
     state.position = offset;
     state.reset = undefined;
+    state.awaitingCommitted = false;
     state.noOffset = false;
     state.outOfRange = false;
     this.dropBuffered(state.tp);
@@ -192,6 +276,7 @@ export class KafkaConsumer {
   poll(timeoutMs: number, callback: (result: PollResult) => void): void {
     if (this.pendingPoll !== undefined) throw new Error(`${this.config.clientId}: poll while another poll is pending`);
     this.pendingPoll = { callback, deadlineUs: clientNowUs(this.ctx) + msToUs(timeoutMs) };
+    this.coordinator?.polled(clientNowUs(this.ctx));
     // Defer: a poll's callback never runs inside poll().
     this.ctx.after(0, `${this.config.clientId}/poll-start`, () => this.wake());
   }
@@ -220,8 +305,11 @@ export class KafkaConsumer {
   private runOnce(): void {
     const now = clientNowUs(this.ctx);
     let next: SimTimeUs | undefined;
+    if (this.pendingPoll !== undefined) this.coordinator?.polled(now);
+    next = earliest(next, this.coordinator?.run(now, this.pendingPoll !== undefined));
     next = earliest(next, this.runPartitionsFor(now));
     next = earliest(next, this.runEndOffsets(now));
+    next = earliest(next, this.refreshCommittedOffsets(now));
     next = earliest(next, this.sendResets(now));
     if (this.pendingPoll !== undefined) {
       next = earliest(next, this.sendFetches(now));
@@ -234,6 +322,12 @@ export class KafkaConsumer {
   private maybeCompletePoll(now: SimTimeUs): void {
     const poll = this.pendingPoll;
     if (poll === undefined) return;
+    const groupError = this.coordinator?.fatalError;
+    if (groupError !== undefined) {
+      this.pendingPoll = undefined;
+      poll.callback({ ok: false, error: groupError, partitions: [] });
+      return;
+    }
     let failed: Assigned[] | undefined;
     for (const a of this.assigned.values()) if (a.noOffset || a.outOfRange) (failed ??= []).push(a);
     if (failed !== undefined) {
@@ -247,6 +341,7 @@ export class KafkaConsumer {
     const records = this.collectRecords();
     if (records.length === 0 && now < poll.deadlineUs) return;
     this.pendingPoll = undefined;
+    this.coordinator?.polled(now);
     // Pipelining, as Java does: the next fetches go out before the records are handed over.
     if (records.length > 0) this.sendFetches(now);
     poll.callback({ ok: true, records });
@@ -384,11 +479,54 @@ export class KafkaConsumer {
     if (isInvalidMetadataError(error)) this.metadata.requestUpdate();
   }
 
+  // ---- committed offsets (group members) ----
+
+  /** Java's refreshCommittedOffsetsIfNeeded: one OffsetFetch for every partition waiting for its committed offset. */
+  private refreshCommittedOffsets(now: SimTimeUs): SimTimeUs | undefined {
+    const coordinator = this.coordinator;
+    if (coordinator === undefined || this.committedFetchInFlight) return undefined;
+    const waiting = [...this.assigned.values()].filter((a) => a.awaitingCommitted);
+    if (waiting.length === 0) return undefined;
+    if (now < this.committedRetryAtUs) return this.committedRetryAtUs;
+    const partitions = waiting.map(({ topic, partition }) => ({ topic, partition }));
+    const sent = coordinator.fetchCommittedOffsets(partitions, (result) => {
+      this.committedFetchInFlight = false;
+      this.applyCommittedOffsets(waiting, result);
+    });
+    if (sent) this.committedFetchInFlight = true;
+    return undefined;
+  }
+
+  private applyCommittedOffsets(asked: readonly Assigned[], result: CommittedOffsetsResult): void {
+    if (!result.ok) {
+      this.ctx.trace("consumer.offset-fetch-failed", { owner: this.config.clientId, error: result.error });
+      this.committedRetryAtUs = clientNowUs(this.ctx) + msToUs(this.config.retryBackoffMs);
+      this.wake();
+      return;
+    }
+    for (const state of asked) {
+      // Revoked (or revoked and assigned again) meanwhile: the answer belongs to an older assignment.
+      if (this.assigned.get(state.tp) !== state || !state.awaitingCommitted) continue;
+      state.awaitingCommitted = false;
+      const offset = result.offsets.get(state.tp);
+      if (offset === undefined) {
+        if (this.config.autoOffsetReset === "none") state.noOffset = true;
+        else this.requestReset(state, this.config.autoOffsetReset);
+        continue;
+      }
+      state.position = offset;
+      this.ctx.trace("consumer.reset", { owner: this.config.clientId, tp: state.tp, offset, reason: "committed" });
+      for (const listener of this.resetListeners) listener({ topic: state.topic, partition: state.partition }, offset, "committed");
+    }
+    this.wake();
+  }
+
   // ---- position resets (ListOffsets) ----
 
-  private requestReset(state: Assigned, reason: ResetReason): void {
+  private requestReset(state: Assigned, reason: OffsetResetReason): void {
     state.position = undefined;
     state.reset = reason;
+    state.awaitingCommitted = false;
     state.resetRetryAtUs = 0;
     this.dropBuffered(state.tp);
   }
@@ -416,7 +554,7 @@ export class KafkaConsumer {
         next = earliest(next, this.network.readyAtUs(node));
         continue;
       }
-      const asked = states.map((s) => ({ state: s, reason: s.reset as ResetReason }));
+      const asked = states.map((s) => ({ state: s, reason: s.reset as OffsetResetReason }));
       for (const s of states) s.resetInFlight = true;
       const partitions = asked.map(({ state, reason }) => ({ topic: state.topic, partition: state.partition, timestamp: reason === "earliest" ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP }));
       this.network.send(node, { type: "ListOffsets", isolationLevel: this.config.isolationLevel, partitions }, (result) => {
@@ -427,7 +565,7 @@ export class KafkaConsumer {
     return next;
   }
 
-  private handleResetResponse(asked: readonly { state: Assigned; reason: ResetReason }[], result: ClientResponse<ListOffsetsResponse>): void {
+  private handleResetResponse(asked: readonly { state: Assigned; reason: OffsetResetReason }[], result: ClientResponse<ListOffsetsResponse>): void {
     const retryAt = clientNowUs(this.ctx) + msToUs(this.config.retryBackoffMs);
     for (const { state, reason } of asked) {
       // Reassigned, sought or reset again meanwhile: this answer is stale.
@@ -537,17 +675,18 @@ export class KafkaConsumer {
     return state;
   }
 
-  private newAssigned(topic: string, partition: number): Assigned {
+  private newAssigned(topic: string, partition: number, fromGroup: boolean): Assigned {
     const reset = this.config.autoOffsetReset;
     return {
       topic,
       partition,
       tp: partitionKey(topic, partition),
       position: undefined,
-      reset: reset === "none" ? undefined : reset,
+      reset: reset === "none" || fromGroup ? undefined : reset,
+      awaitingCommitted: fromGroup,
       resetInFlight: false,
       resetRetryAtUs: 0,
-      noOffset: reset === "none",
+      noOffset: reset === "none" && !fromGroup,
       outOfRange: false,
       highWatermark: -1,
       lastStableOffset: -1,
