@@ -11,6 +11,12 @@ export interface AccumulatorConfig {
   readonly deliveryTimeoutMs: number;
 }
 
+/** What the accumulator asks a transactional producer before draining a partition. */
+export interface PartitionGate {
+  /** Java's isSendToPartitionAllowed: under transaction version 1, only partitions already added. */
+  isSendToPartitionAllowed(tp: string): boolean;
+}
+
 export interface ReadyCheck {
   /** Brokers leading at least one partition whose first batch may be sent now. */
   readonly readyNodes: ReadonlySet<number>;
@@ -26,7 +32,8 @@ export interface ReadyCheck {
  * retry.backoff.ms. A broker is ready when one of its partitions has a sendable batch, and then
  * `drain` takes the first batch of every partition it leads (one per partition per request,
  * rotating the starting partition), assigning sequence numbers as it goes. A retried batch is
- * put back in sequence order.
+ * put back in sequence order. While a transaction completes (`flushing`), linger is skipped:
+ * commitTransaction flushes.
  */
 export class RecordAccumulator {
   private readonly queues = new Map<string, ProducerBatch[]>();
@@ -37,6 +44,7 @@ export class RecordAccumulator {
   constructor(
     private readonly config: AccumulatorConfig,
     private readonly idempotence: IdempotenceManager | undefined,
+    private readonly gate?: PartitionGate,
   ) {}
 
   /** Appends a record to the partition's open batch, or to a new one. Returns the batch. */
@@ -71,7 +79,7 @@ export class RecordAccumulator {
     this.muted.delete(tp);
   }
 
-  ready(metadata: Metadata, nowUs: SimTimeUs): ReadyCheck {
+  ready(metadata: Metadata, nowUs: SimTimeUs, flushing = false): ReadyCheck {
     const readyNodes = new Set<number>();
     const unknownLeaderTopics = new Set<string>();
     let nextReadyCheckUs: SimTimeUs | undefined;
@@ -88,7 +96,7 @@ export class RecordAccumulator {
       const waitUs = backingOff ? msToUs(this.config.retryBackoffMs) : msToUs(this.config.lingerMs);
       const sendableAtUs = first.lastAttemptUs + waitUs;
       const full = queue.length > 1 || first.isFull(this.config.batchSizeRecords);
-      if ((full || nowUs >= sendableAtUs) && !backingOff) readyNodes.add(leader.leader);
+      if ((full || flushing || nowUs >= sendableAtUs) && !backingOff) readyNodes.add(leader.leader);
       else if (nextReadyCheckUs === undefined || sendableAtUs < nextReadyCheckUs) nextReadyCheckUs = sendableAtUs;
     }
     return { readyNodes, nextReadyCheckUs, unknownLeaderTopics };
@@ -111,6 +119,7 @@ export class RecordAccumulator {
       const first = queue?.[0];
       if (queue === undefined || first === undefined) continue;
       if (this.backingOff(first, nowUs)) continue;
+      if (this.gate !== undefined && !this.gate.isSendToPartitionAllowed(tp)) break;
       if (this.idempotence?.shouldStopDrain(first)) break;
       queue.shift();
       if (this.idempotence !== undefined && !first.hasSequence) this.idempotence.assignSequence(first);
@@ -163,6 +172,20 @@ export class RecordAccumulator {
   takeUndrained(): ProducerBatch[] {
     const out: ProducerBatch[] = [];
     for (const queue of this.queues.values()) out.push(...queue.splice(0));
+    return out;
+  }
+
+  /**
+   * Java's abortUndrainedBatches: removes the batches never drained. A batch put back for a
+   * retry stays: it may already be in the log, so it goes out again.
+   */
+  takeNeverDrained(): ProducerBatch[] {
+    const out: ProducerBatch[] = [];
+    for (const queue of this.queues.values()) {
+      const keep = queue.filter((b) => b.closed);
+      out.push(...queue.filter((b) => !b.closed));
+      queue.splice(0, queue.length, ...keep);
+    }
     return out;
   }
 

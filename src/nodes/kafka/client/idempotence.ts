@@ -37,6 +37,11 @@ export type IdempotenceState = "uninitialized" | "initializing" | "ready" | "fat
  *   reach the next sequence, the epoch is bumped for that partition.
  * - Bumping past the maximum epoch (Short.MAX_VALUE) drops the producer id: a new one is
  *   requested with InitProducerId.
+ *
+ * A transactional producer (`transactional`) never bumps locally: a failed batch makes the
+ * transaction abortable (see TransactionManager), later in-flight batches of the partition move
+ * down by its record count, and OUT_OF_ORDER_SEQUENCE_NUMBER on the next sequence is not retried.
+ * Its epoch changes only through InitProducerId or a TV2 EndTxn, which restart every partition at 0.
  */
 export class IdempotenceManager {
   producerId = NO_PRODUCER_ID;
@@ -52,6 +57,7 @@ export class IdempotenceManager {
     private readonly ctx: NodeContext,
     private readonly maxProducerEpoch: number,
     private readonly owner: string,
+    readonly transactional = false,
   ) {}
 
   get state(): IdempotenceState {
@@ -73,7 +79,7 @@ export class IdempotenceManager {
    * returns true when an InitProducerId request must now be sent (state becomes initializing).
    */
   bumpEpochAndResetIdIfNeeded(): boolean {
-    if (this.currentState === "fatal") return false;
+    if (this.currentState === "fatal" || this.transactional) return false;
     if (this.epochBumpRequired) this.bumpEpoch();
     if (this.currentState !== "initializing" && !this.hasProducerId) {
       this.currentState = "initializing";
@@ -92,6 +98,14 @@ export class IdempotenceManager {
   transitionToFatal(error: string): void {
     this.currentState = "fatal";
     this.fatal = error;
+  }
+
+  /** Java's resetSequenceNumbers: after a new producer id or epoch from the coordinator. */
+  resetSequenceNumbers(): void {
+    this.entries.clear();
+    this.unresolved.clear();
+    this.partitionsToRewrite.clear();
+    this.epochBumpRequired = false;
   }
 
   private bumpEpoch(): void {
@@ -136,6 +150,7 @@ export class IdempotenceManager {
   assignSequence(batch: ProducerBatch): void {
     const entry = this.entry(batch.tp);
     if (this.hasStaleProducerIdAndEpoch(batch.tp) && entry.inflight.length === 0) this.startSequencesAtBeginning(entry);
+    batch.transactional = this.transactional;
     batch.setProducerState(this.producerId, this.producerEpoch, entry.nextSequence);
     entry.nextSequence = incrementSequence(entry.nextSequence, batch.recordCount);
     this.addInflight(entry, batch);
@@ -178,7 +193,25 @@ export class IdempotenceManager {
   handleFailedBatch(batch: ProducerBatch, error: string, adjustSequences: boolean): void {
     this.removeInflight(this.entry(batch.tp), batch);
     if (this.currentState === "fatal") return;
-    if (error === "OUT_OF_ORDER_SEQUENCE_NUMBER" || adjustSequences) this.requestEpochBumpForPartition(batch.tp);
+    if (!this.transactional) {
+      if (error === "OUT_OF_ORDER_SEQUENCE_NUMBER" || adjustSequences) this.requestEpochBumpForPartition(batch.tp);
+    } else if (error === "UNKNOWN_PRODUCER_ID") {
+      this.entries.delete(batch.tp);
+      this.unresolved.delete(batch.tp);
+    } else if (adjustSequences) {
+      this.adjustSequencesDueToFailedBatch(batch);
+    }
+  }
+
+  /** Java's adjustSequencesDueToFailedBatch: the failed batch's sequences are given to the later batches. */
+  private adjustSequencesDueToFailedBatch(failed: ProducerBatch): void {
+    const entry = this.entries.get(failed.tp);
+    if (entry === undefined || !failed.hasSequence) return;
+    entry.nextSequence = Math.max(0, entry.nextSequence - failed.recordCount);
+    for (const batch of entry.inflight) {
+      if (batch.baseSequence < failed.baseSequence) continue;
+      batch.resetProducerState(batch.producerId, batch.producerEpoch, Math.max(0, batch.baseSequence - failed.recordCount));
+    }
   }
 
   /** Java's TransactionManager.canRetry for an idempotent producer. */
@@ -186,6 +219,8 @@ export class IdempotenceManager {
     if (error === "OUT_OF_ORDER_SEQUENCE_NUMBER") {
       const unresolved = this.unresolved.has(batch.tp);
       if (!unresolved && (batch.sequenceHasBeenReset || !this.isNextSequence(batch.tp, batch.baseSequence))) return true;
+      // A real gap: a transactional producer aborts instead (the batch fails, the transaction is abortable).
+      if (this.transactional) return false;
       if (!unresolved || this.unresolved.get(batch.tp) === batch.baseSequence) {
         this.ctx.trace("producer.sequence-gap", { owner: this.owner, tp: batch.tp, baseSequence: batch.baseSequence, lastAcked: this.lastAckedSequence(batch.tp) });
         this.requestEpochBumpForPartition(batch.tp);
@@ -202,17 +237,24 @@ export class IdempotenceManager {
     this.unresolved.set(batch.tp, current === undefined ? next : Math.max(current, next));
   }
 
-  /** Java's maybeResolveSequences: run before every send loop. */
-  maybeResolveSequences(): void {
-    if (this.unresolved.size === 0) return;
+  /**
+   * Java's maybeResolveSequences: run before every send loop. Returns true when a transactional
+   * producer lost track of a partition (its retried batches expired unacknowledged): the
+   * transaction must then be aborted.
+   */
+  maybeResolveSequences(): boolean {
+    if (this.unresolved.size === 0) return false;
+    let lost = false;
     for (const [tp] of [...this.unresolved]) {
       if (this.hasInflightBatches(tp)) continue;
       if (!this.isNextSequence(tp, this.nextSequence(tp))) {
         this.ctx.trace("producer.unresolved", { owner: this.owner, tp, nextSequence: this.nextSequence(tp), lastAcked: this.lastAckedSequence(tp) });
-        this.requestEpochBumpForPartition(tp);
+        if (this.transactional) lost = true;
+        else this.requestEpochBumpForPartition(tp);
       }
       this.unresolved.delete(tp);
     }
+    return lost;
   }
 
   // ---- helpers ----

@@ -5,7 +5,16 @@ export { CompletedFetch, controlTypeOf, type ConsumerRecord, type ControlType } 
 export { isInvalidMetadataError, Metadata, type MetadataConfig, type PartitionLeader } from "./metadata.js";
 export { CorrelationIds, NetworkClient, type ClientResponse, type NetworkClientConfig, type RequestBody } from "./network-client.js";
 export { murmur2, partitionForKey, Partitioner } from "./partitioner.js";
-export { CLIENT_ERRORS, KafkaProducer, type ProducerRecord, type SendCallback, type SendResult } from "./producer.js";
+export {
+  CLIENT_ERRORS,
+  KafkaProducer,
+  type EndTransactionCallback,
+  type EndTransactionResult,
+  type ProducerRecord,
+  type SendCallback,
+  type SendResult,
+  type TxnCallback,
+} from "./producer.js";
 export {
   MAX_IN_FLIGHT_FOR_IDEMPOTENCE,
   MAX_PRODUCER_EPOCH,
@@ -15,4 +24,17 @@ export {
   type ProducerOptions,
 } from "./producer-config.js";
 export { KafkaReader, type KafkaReaderOptions } from "./reader-app.js";
+export {
+  ADD_PARTITIONS_RETRY_BACKOFF_MS,
+  isTransitionValid,
+  TransactionalRequestResult,
+  TransactionManager,
+  TransactionStateError,
+  TXN_CLIENT_ERRORS,
+  type TransactionOutcome,
+  type TransactionState,
+  type TxnCallResult,
+  type TxnErrorClass,
+} from "./transaction-manager.js";
+export { KafkaTxnWriter, type KafkaTxnWriterOptions } from "./txn-writer-app.js";
 export { KafkaWriter, type KafkaWriterOptions } from "./writer-app.js";

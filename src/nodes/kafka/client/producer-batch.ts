@@ -65,6 +65,8 @@ export class ProducerBatch {
   inRetry = false;
   /** Some attempt may have been appended (see SendResult.definite). */
   maybeWritten = false;
+  /** Written inside a transaction (set with its producer state, when drained). */
+  transactional = false;
   /** No more records go in once drained. */
   closed = false;
   done = false;
@@ -120,7 +122,7 @@ export class ProducerBatch {
       producerId: this.producerId,
       producerEpoch: this.producerEpoch,
       baseSequence: this.baseSequence,
-      isTransactional: false,
+      isTransactional: this.transactional,
       isControl: false,
       records: this.records.map((r) => r.record),
     };

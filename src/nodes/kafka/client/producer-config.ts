@@ -40,6 +40,16 @@ export interface ProducerConfig {
   readonly reconnectBackoffMs: number;
   /** The largest producer epoch before a new producer id is requested (Short.MAX_VALUE); small values make exhaustion reachable. */
   readonly maxProducerEpoch: number;
+  /** transactional.id: null (default) for a plain idempotent producer; set, it forces idempotence on. */
+  readonly transactionalId: string | null;
+  /** transaction.timeout.ms, sent in InitProducerId: default 60000. */
+  readonly transactionTimeoutMs: number;
+  /**
+   * The transaction protocol the client speaks: 2 (KIP-890 part 2, the Kafka 4.x default:
+   * partitions added by the leaders, an epoch bump per transaction) or 1 (explicit
+   * AddPartitionsToTxn / AddOffsetsToTxn). Capping it at what the cluster supports is the brokers' job.
+   */
+  readonly transactionVersion: 1 | 2;
 }
 
 export type ProducerOptions = Partial<Omit<ProducerConfig, "bootstrapBrokers">> & { readonly bootstrapBrokers: readonly number[] };
@@ -63,6 +73,9 @@ const DEFAULTS: Omit<ProducerConfig, "bootstrapBrokers" | "enableIdempotence"> =
   maxBlockMs: 60_000,
   reconnectBackoffMs: 50,
   maxProducerEpoch: MAX_PRODUCER_EPOCH,
+  transactionalId: null,
+  transactionTimeoutMs: 60_000,
+  transactionVersion: 2,
 };
 
 /**
@@ -71,7 +84,9 @@ const DEFAULTS: Omit<ProducerConfig, "bootstrapBrokers" | "enableIdempotence"> =
  *   flight per connection, else a config error;
  * - idempotence left at its default is silently disabled by a conflicting acks, retries or
  *   max.in.flight (Kafka ≥ 3.2 behaviour);
- * - delivery.timeout.ms must be at least linger.ms + request.timeout.ms.
+ * - delivery.timeout.ms must be at least linger.ms + request.timeout.ms;
+ * - a transactional.id requires idempotence: set explicitly to false, or with a conflicting
+ *   acks, retries or max.in.flight, it is a config error.
  */
 export function resolveProducerConfig(options: ProducerOptions): ProducerConfig {
   const merged = { ...DEFAULTS, ...stripUndefined(options), bootstrapBrokers: options.bootstrapBrokers };
@@ -84,7 +99,8 @@ export function resolveProducerConfig(options: ProducerOptions): ProducerConfig 
   if (options.enableIdempotence === true && conflicts.length > 0) {
     throw new ProducerConfigError(`enableIdempotence=true: ${conflicts.join("; ")}`);
   }
-  const enableIdempotence = options.enableIdempotence ?? conflicts.length === 0;
+  if (merged.transactionalId !== null) checkTransactional(merged.transactionalId, options.enableIdempotence, conflicts, merged.transactionTimeoutMs);
+  const enableIdempotence = merged.transactionalId !== null || (options.enableIdempotence ?? conflicts.length === 0);
   if (merged.deliveryTimeoutMs < merged.lingerMs + merged.requestTimeoutMs) {
     throw new ProducerConfigError(
       `deliveryTimeoutMs (${merged.deliveryTimeoutMs}) must be ≥ lingerMs + requestTimeoutMs (${merged.lingerMs + merged.requestTimeoutMs})`,
@@ -94,6 +110,13 @@ export function resolveProducerConfig(options: ProducerOptions): ProducerConfig 
   if (merged.maxInFlightRequestsPerConnection < 1) throw new ProducerConfigError("maxInFlightRequestsPerConnection must be ≥ 1");
   if (merged.bootstrapBrokers.length === 0) throw new ProducerConfigError("bootstrapBrokers is empty");
   return { ...merged, enableIdempotence };
+}
+
+function checkTransactional(transactionalId: string, enableIdempotence: boolean | undefined, conflicts: readonly string[], transactionTimeoutMs: number): void {
+  if (transactionalId === "") throw new ProducerConfigError("transactionalId must not be empty");
+  if (enableIdempotence === false) throw new ProducerConfigError("a transactionalId requires enableIdempotence");
+  if (conflicts.length > 0) throw new ProducerConfigError(`transactionalId requires idempotence: ${conflicts.join("; ")}`);
+  if (transactionTimeoutMs < 1) throw new ProducerConfigError(`transactionTimeoutMs must be ≥ 1, got ${transactionTimeoutMs}`);
 }
 
 function stripUndefined<T extends object>(options: T): Partial<T> {

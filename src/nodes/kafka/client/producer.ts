@@ -9,7 +9,18 @@ import { CorrelationIds, NetworkClient, type ClientResponse } from "./network-cl
 import { Partitioner } from "./partitioner.js";
 import type { ProducerBatch, SendCallback, SendResult } from "./producer-batch.js";
 import { resolveProducerConfig, type ProducerConfig, type ProducerOptions } from "./producer-config.js";
+import {
+  TransactionManager,
+  TransactionStateError,
+  TXN_CLIENT_ERRORS,
+  type ConsumerGroupMetadata,
+  type TransactionOutcome,
+  type TransactionState,
+  type TxnCallResult,
+  type TxnErrorClass,
+} from "./transaction-manager.js";
 import { clientNowUs, earliest, SettlingLoop, Wakeup } from "./wakeup.js";
+import type { PartitionOffset } from "../protocol.js";
 
 export type { SendCallback, SendResult } from "./producer-batch.js";
 
@@ -38,6 +49,14 @@ interface WaitingRecord {
   readonly callback: SendCallback;
   readonly deadlineUs: SimTimeUs;
 }
+
+/** What commitTransaction / abortTransaction report: `outcome` is set once the transaction is over. */
+export type EndTransactionResult =
+  | { readonly ok: true; readonly outcome: TransactionOutcome }
+  | { readonly ok: false; readonly error: string; readonly errorClass: TxnErrorClass; readonly outcome: TransactionOutcome | undefined };
+
+export type TxnCallback = (result: TxnCallResult) => void;
+export type EndTransactionCallback = (result: EndTransactionResult) => void;
 
 type ProduceResponse = Extract<KafkaResponse, { type: "ProduceResponse" }>;
 type InitProducerIdResponse = Extract<KafkaResponse, { type: "InitProducerIdResponse" }>;
@@ -73,6 +92,9 @@ export class KafkaProducer {
   private initProducerId: { inFlight: boolean; retryAtUs: SimTimeUs | undefined; rotation: number } = { inFlight: false, retryAtUs: undefined, rotation: 0 };
   private incomplete = 0;
   private readonly guaranteeMessageOrder: boolean;
+  /** Set with a transactionalId (Java's TransactionManager; sequences stay in `idempotence`). */
+  private readonly transactionManager: TransactionManager | undefined;
+  private closed = false;
 
   constructor(
     private readonly ctx: NodeContext,
@@ -83,8 +105,20 @@ export class KafkaProducer {
     const c = this.config;
     this.network = new NetworkClient(ctx, c, correlationIds, c.clientId);
     this.metadata = new Metadata(ctx, this.network, { bootstrapBrokers: c.bootstrapBrokers, metadataMaxAgeMs: c.metadataMaxAgeMs, retryBackoffMs: c.retryBackoffMs }, c.clientId);
-    this.idempotence = c.enableIdempotence ? new IdempotenceManager(ctx, c.maxProducerEpoch, c.clientId) : undefined;
-    this.accumulator = new RecordAccumulator(c, this.idempotence);
+    const transactionalId = c.transactionalId;
+    this.idempotence = c.enableIdempotence ? new IdempotenceManager(ctx, c.maxProducerEpoch, c.clientId, transactionalId !== null) : undefined;
+    this.transactionManager =
+      transactionalId !== null && this.idempotence !== undefined
+        ? new TransactionManager(
+            ctx,
+            { transactionalId, transactionTimeoutMs: c.transactionTimeoutMs, transactionVersion: c.transactionVersion, retryBackoffMs: c.retryBackoffMs, clientId: c.clientId },
+            this.network,
+            this.metadata,
+            this.idempotence,
+            { abortUndrainedBatches: (error) => this.abortUndrainedBatches(error), wake: () => this.wake() },
+          )
+        : undefined;
+    this.accumulator = new RecordAccumulator(c, this.idempotence, this.transactionManager);
     this.partitioner = new Partitioner(ctx.rng.fork(`${c.clientId}/partitioner`), c.batchSizeRecords);
     this.guaranteeMessageOrder = c.maxInFlightRequestsPerConnection === 1;
     this.wakeup = new Wakeup(ctx, `${c.clientId}/sender`, () => this.wake());
@@ -99,8 +133,13 @@ export class KafkaProducer {
       this.incomplete--;
       callback(result);
     };
-    if (this.idempotence?.state === "fatal") {
-      wrapped(failure(record.topic, record.partition, CLIENT_ERRORS.producerFatal, true));
+    if (this.closed || this.idempotence?.state === "fatal") {
+      wrapped(failure(record.topic, record.partition, this.transactionManager?.lastError ?? CLIENT_ERRORS.producerFatal, true));
+      return;
+    }
+    const ready = this.transactionManager?.failIfNotReadyForSend();
+    if (ready !== undefined && !ready.ok) {
+      wrapped(failure(record.topic, record.partition, ready.error, true));
       return;
     }
     this.metadata.add(record.topic);
@@ -111,6 +150,84 @@ export class KafkaProducer {
       this.append(record, wrapped);
     }
     this.wake();
+  }
+
+  // ---- transactions (Java's KafkaProducer transactional API, callbacks for its blocking calls) ----
+
+  /**
+   * initTransactions: finds the transaction coordinator and gets the producer id and epoch with
+   * InitProducerId (which fences every older instance of the transactional id). The callback
+   * runs when it succeeded or failed for good (there is no max.block.ms: calling again while it
+   * is pending joins it, as retrying after Java's TimeoutException does).
+   */
+  initTransactions(callback: TxnCallback): void {
+    const tm = this.requireTransactional();
+    tm.initializeTransactions().onComplete(callback);
+    this.wake();
+  }
+
+  /** beginTransaction: no request; fails if the producer is in an error state. */
+  beginTransaction(): TxnCallResult {
+    return this.requireTransactional().beginTransaction();
+  }
+
+  /** sendOffsetsToTransaction: TV1 AddOffsetsToTxn then TxnOffsetCommit; TV2 TxnOffsetCommit only. */
+  sendOffsetsToTransaction(offsets: readonly PartitionOffset[], groupMetadata: ConsumerGroupMetadata, callback: TxnCallback): void {
+    this.requireTransactional().sendOffsetsToTransaction(offsets, groupMetadata).onComplete(callback);
+    this.wake();
+  }
+
+  /** commitTransaction: flushes every batch, then EndTxn(COMMIT). */
+  commitTransaction(callback: EndTransactionCallback): void {
+    const tm = this.requireTransactional();
+    tm.beginCommit().onComplete((result) => callback(this.endResult(tm, result, "committed")));
+    this.wake();
+  }
+
+  /** abortTransaction: fails the batches not yet sent, waits for those in flight, then EndTxn(ABORT). */
+  abortTransaction(callback: EndTransactionCallback): void {
+    const tm = this.requireTransactional();
+    tm.beginAbort().onComplete((result) => callback(this.endResult(tm, result, "aborted")));
+    this.wake();
+  }
+
+  /** Closes at once (Java's close(Duration.ZERO)): pending calls and records fail, later calls fail. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.transactionManager?.close();
+    this.abortAllBatches(TXN_CLIENT_ERRORS.producerClosed);
+    this.wakeup.cancel();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** The transaction manager's state, undefined without a transactionalId. */
+  get transactionState(): TransactionState | undefined {
+    return this.transactionManager?.state;
+  }
+
+  /** Whether InitProducerId ever left the producer (older instances of the id may then be fenced). */
+  get initProducerIdAttempted(): boolean {
+    return this.transactionManager?.initProducerIdAttempted ?? false;
+  }
+
+  /** The current transaction's outcome if it ended now: unknown once an EndTxn(COMMIT) was sent. */
+  unresolvedTransactionOutcome(error: string): TransactionOutcome | undefined {
+    return this.transactionManager?.unresolvedOutcome(error);
+  }
+
+  private requireTransactional(): TransactionManager {
+    if (this.transactionManager === undefined) throw new TransactionStateError("transactional method called on a producer without a transactionalId");
+    return this.transactionManager;
+  }
+
+  private endResult(tm: TransactionManager, result: TxnCallResult, kind: "committed" | "aborted"): EndTransactionResult {
+    if (result.ok) return { ok: true, outcome: { kind, ...tm.transactionProducerIdAndEpoch } };
+    const over = result.errorClass === "fatal";
+    return { ok: false, error: result.error, errorClass: result.errorClass, outcome: over ? tm.unresolvedOutcome(result.error) : undefined };
   }
 
   /** Routes a message to the producer; false if it is not a response to one of its requests. */
@@ -148,8 +265,10 @@ export class KafkaProducer {
 
   /** One pass of Java's Sender.runOnce. Returns true if it sent something (the loop runs again). */
   private runOnce(): boolean {
+    if (this.closed) return false;
     const now = clientNowUs(this.ctx);
     const waitDeadline = this.processWaiting(now);
+    if (this.transactionManager !== undefined) return this.runOnceTransactional(now, waitDeadline, this.transactionManager);
     const idempotence = this.idempotence;
     if (idempotence !== undefined) {
       idempotence.maybeResolveSequences();
@@ -170,9 +289,54 @@ export class KafkaProducer {
     return sent;
   }
 
-  private sendProducerData(now: SimTimeUs): { sent: boolean; nextUs: SimTimeUs | undefined } {
+  /** Sender.runOnce with a transaction manager: its requests go first, one at a time. */
+  private runOnceTransactional(now: SimTimeUs, waitDeadline: SimTimeUs | undefined, tm: TransactionManager): boolean {
+    if (this.idempotence?.maybeResolveSequences() === true) tm.onSequencesLost();
+    if (tm.hasFatalError) {
+      this.abortAllBatches(tm.lastError ?? CLIENT_ERRORS.producerFatal);
+      this.wakeup.set(undefined);
+      return false;
+    }
+    const step = tm.maybeSendTransactionalRequest(now, () => this.incomplete > 0);
+    if (step.busy) {
+      this.wakeup.set(earliest(waitDeadline, step.wakeAtUs, this.accumulator.nextExpiryUs(), this.nextInFlightExpiryUs()));
+      return step.sent;
+    }
+    const { sent, nextUs } = this.sendProducerData(now, tm.isCompleting);
+    this.wakeup.set(earliest(waitDeadline, nextUs));
+    return sent || step.sent;
+  }
+
+  /** Java's abortUndrainedBatches, plus the records still waiting for their topic's metadata. */
+  private abortUndrainedBatches(error: string): void {
+    for (const batch of this.accumulator.takeNeverDrained()) this.abortBatch(batch, error);
+    for (const w of this.waiting.splice(0)) w.callback(failure(w.record.topic, w.record.partition, error, true));
+  }
+
+  /** Java's abortBatches on a fatal error or close: every incomplete batch fails now, in flight or not. */
+  private abortAllBatches(error: string): void {
+    for (const batch of this.accumulator.takeUndrained()) this.abortBatch(batch, error);
+    for (const list of this.inFlightBatches.values()) {
+      for (const batch of list.splice(0)) {
+        batch.maybeWritten = true;
+        this.abortBatch(batch, error);
+      }
+    }
+    for (const w of this.waiting.splice(0)) w.callback(failure(w.record.topic, w.record.partition, error, true));
+  }
+
+  /** Fails a batch without telling the transaction manager (Java's batch.abort). */
+  private abortBatch(batch: ProducerBatch, error: string): void {
+    if (batch.done) return;
+    batch.done = true;
+    const definite = !batch.maybeWritten;
+    this.ctx.trace("producer.batch-aborted", { owner: this.config.clientId, tp: batch.tp, records: batch.recordCount, error, definite });
+    for (const r of batch.records) r.callback(failure(batch.topic, batch.partition, error, definite));
+  }
+
+  private sendProducerData(now: SimTimeUs, flushing = false): { sent: boolean; nextUs: SimTimeUs | undefined } {
     this.expireBatches(now);
-    const ready = this.accumulator.ready(this.metadata, now);
+    const ready = this.accumulator.ready(this.metadata, now, flushing);
     for (const topic of ready.unknownLeaderTopics) {
       this.metadata.add(topic);
       this.metadata.requestUpdate();
@@ -202,7 +366,7 @@ export class KafkaProducer {
       type: "Produce" as const,
       acks: this.config.acks,
       timeoutMs: this.config.requestTimeoutMs,
-      transactionalId: null,
+      transactionalId: this.config.transactionalId,
       topicData: batches.map((b) => ({ topic: b.topic, partition: b.partition, batch: b.toRecordBatch() })),
     };
     if (this.config.acks === 0) {
@@ -217,6 +381,7 @@ export class KafkaProducer {
   }
 
   private handleProduceResponse(batches: readonly ProducerBatch[], result: ClientResponse<ProduceResponse>): void {
+    if (this.closed) return;
     for (const batch of batches) {
       const response = result.kind === "response" ? findPartition(result.response.responses, batch) : undefined;
       if (response === undefined) this.completeBatch(batch, "NETWORK_EXCEPTION", -1);
@@ -268,6 +433,7 @@ export class KafkaProducer {
     if (batch.done) return;
     batch.done = true;
     this.idempotence?.handleFailedBatch(batch, error, adjustSequences);
+    this.transactionManager?.onBatchFailed(error);
     const definite = !batch.maybeWritten;
     this.ctx.trace("producer.batch-failed", { owner: this.config.clientId, tp: batch.tp, records: batch.recordCount, error, definite, sends: batch.sends });
     for (const r of batch.records) r.callback(failure(batch.topic, batch.partition, error, definite));
@@ -359,6 +525,10 @@ export class KafkaProducer {
   }
 
   private append(record: ProducerRecord, callback: SendCallback): void {
+    if (this.closed) {
+      callback(failure(record.topic, record.partition, TXN_CLIENT_ERRORS.producerClosed, true));
+      return;
+    }
     const count = this.metadata.partitionCount(record.topic) as number;
     let partition = record.partition;
     if (partition !== undefined && (partition < 0 || partition >= count || !Number.isInteger(partition))) {
@@ -372,6 +542,11 @@ export class KafkaProducer {
           ? []
           : (this.metadata.partitionsOf(record.topic) ?? []).filter((p) => this.metadata.leaderFor(record.topic, p.partition) !== undefined).map((p) => p.partition);
       partition = this.partitioner.partition(record.topic, record.key, count, available);
+    }
+    const added = this.transactionManager?.maybeAddPartition(record.topic, partition);
+    if (added !== undefined && !added.ok) {
+      callback(failure(record.topic, partition, added.error, true));
+      return;
     }
     const timestampMs = Math.floor(this.ctx.wallClockUs() / 1000);
     this.accumulator.append(record.topic, partition, { key: record.key, value: record.value, timestampMs }, callback, clientNowUs(this.ctx));
