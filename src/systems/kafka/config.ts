@@ -31,6 +31,27 @@ export const kafkaClusterSchema = z.strictObject({
   brokerSessionTimeoutMs: positiveMs(600_000).default(DEFAULT_CONTROLLER_CONFIG.brokerSessionTimeoutMs),
   producerIdBlockSize: z.int().min(1).max(1_000_000).default(DEFAULT_CONTROLLER_CONFIG.producerIdBlockSize),
   fetchMaxBatches: z.int().min(1).max(10_000).default(DEFAULT_BROKER_CONFIG.fetchMaxBatches),
+  /** The finalized `transaction.version` feature: 2 (KIP-890 part 2, Kafka 4.x default) or 1. */
+  transactionVersion: z.union([z.literal(1), z.literal(2)]).default(2),
+  /** transaction.partition.verification.enable (KIP-890 part 1; used with transaction version 1). */
+  transactionPartitionVerificationEnable: z.boolean().default(true),
+  /**
+   * transaction.state.log.num.partitions and offsets.topic.num.partitions. Kafka's default is 50
+   * each; the model defaults to 3 so that short runs exercise several coordinators without
+   * replicating 100 idle partitions. The internal topics exist only when a client needs them.
+   */
+  transactionStateLogNumPartitions: z.int().min(1).max(64).default(3),
+  offsetsTopicNumPartitions: z.int().min(1).max(64).default(3),
+  /** transaction.max.timeout.ms. */
+  transactionMaxTimeoutMs: positiveMs(3_600_000).default(900_000),
+  /** transaction.abort.timed.out.transaction.cleanup.interval.ms. */
+  transactionAbortTimedOutTransactionCleanupIntervalMs: positiveMs(3_600_000).default(10_000),
+  /** transactional.id.expiration.ms (7 days in Kafka). */
+  transactionalIdExpirationMs: positiveMs(2_147_483_647).default(604_800_000),
+  /** Largest producer epoch (Kafka: Short.MaxValue). Lower it to reach epoch exhaustion and PID rotation. */
+  maxProducerEpoch: z.int().min(2).max(32_767).default(32_767),
+  /** group.initial.rebalance.delay.ms. */
+  groupInitialRebalanceDelayMs: z.int().min(0).max(600_000).default(3000),
 });
 
 export type KafkaCluster = z.infer<typeof kafkaClusterSchema>;
