@@ -7,7 +7,9 @@
  * - speed: the 60 s run, RUNS times with the same seed in one fresh process (the first run is
  *   cold, as a CLI run is; the later ones are warm, as seeds in a sweep worker are): events/s
  *   and simulated time / wall time, of the event loop and of the whole run (loop + history
- *   checkers), and the checkers' share of the run. Target: >= 1000x faster than real time.
+ *   checkers), and the checkers' share of the run; also the CPU time of each phase (steadier
+ *   than wall time on a shared machine) and the share of GC pauses. Target: >= 1000x faster
+ *   than real time.
  * - memory: a 10-minute simulated run of the same workload in another fresh process started
  *   with --expose-gc: the peak RSS (the OS's high-water mark, getrusage, so the checkers' fold
  *   of the history counts), the peak V8 heap of the event loop (sampled every simulated second)
@@ -56,6 +58,11 @@ interface RunFigures {
   readonly loopMs: number;
   /** Wall time of the history checkers and the verdict after the loop. */
   readonly checkMs: number;
+  /** CPU time (user + system, all threads) of the loop and of the checkers: less sensitive than wall time to other load on the machine. */
+  readonly loopCpuMs: number;
+  readonly checkCpuMs: number;
+  /** Time in GC pauses (PerformanceObserver "gc" entries) during the loop and the checkers. */
+  readonly gcMs: number;
 }
 
 interface ChildReport {
@@ -83,10 +90,19 @@ const baselineRssMb = mb(process.memoryUsage().rss);
 const sampleMs = Number(sampleMsText);
 let peakHeapUsed = 0;
 const sample = () => { peakHeapUsed = Math.max(peakHeapUsed, process.memoryUsage().heapUsed); };
+const { PerformanceObserver } = await import("node:perf_hooks");
+let gcMs = 0;
+new PerformanceObserver((list) => { for (const entry of list.getEntries()) gcMs += entry.duration; }).observe({ entryTypes: ["gc"] });
+// GC entries reach the observer on a later turn of the event loop: let them arrive.
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 const runs = [];
 for (let i = 0; i < Number(runsText); i++) {
   const prepared = lib.prepareRun(scenario, { seed: Number(seedText) });
   const endUs = lib.msToUs(scenario.config.durationMs);
+  await settle();
+  const gc0 = gcMs;
+  const c0 = cpuMs();
   const t0 = performance.now();
   if (sampleMs > 0) {
     for (let t = lib.msToUs(sampleMs); t < endUs; t += lib.msToUs(sampleMs)) { prepared.sim.runUntil(t); sample(); }
@@ -94,8 +110,11 @@ for (let i = 0; i < Number(runsText); i++) {
   prepared.sim.runUntil(endUs);
   if (sampleMs > 0) sample();
   const t1 = performance.now();
+  const c1 = cpuMs();
   const result = prepared.execute();
   const t2 = performance.now();
+  const c2 = cpuMs();
+  await settle();
   let sends = 0, acked = 0;
   for (const op of prepared.sim.history.ops) {
     if (op.f !== "send") continue;
@@ -103,7 +122,8 @@ for (let i = 0; i < Number(runsText); i++) {
     else if (op.type === "ok") acked++;
   }
   runs.push({ events: result.events, traceRecords: result.traceRecords, traceHash: result.traceHash, verdict: result.verdict,
-    simMs: result.simTimeMs, historyOps: result.historyOps, sends, acked, loopMs: t1 - t0, checkMs: t2 - t1 });
+    simMs: result.simTimeMs, historyOps: result.historyOps, sends, acked, loopMs: t1 - t0, checkMs: t2 - t1,
+    loopCpuMs: c1 - c0, checkCpuMs: c2 - c1, gcMs: gcMs - gc0 });
 }
 globalThis.gc?.();
 console.log(JSON.stringify({ runs, baselineRssMb, peakRssMb: process.resourceUsage().maxRSS / 1024,
@@ -165,7 +185,8 @@ const checkShare = (r: RunFigures): number => r.checkMs / total(r);
 function describe(label: string, r: RunFigures): string {
   return (
     `${label}: ${f0(eventsPerSec(r))} events/s; loop ${f0(r.loopMs)} ms + checkers ${f0(r.checkMs)} ms = ${f0(total(r))} ms ` +
-    `-> ${f0(speedup(r))}x real time (loop alone ${f0(r.simMs / r.loopMs)}x); checkers ${f1(checkShare(r) * 100)}% of the run`
+    `-> ${f0(speedup(r))}x real time (loop alone ${f0(r.simMs / r.loopMs)}x); checkers ${f1(checkShare(r) * 100)}% of the run; ` +
+    `CPU loop ${f0(r.loopCpuMs)} ms + checkers ${f0(r.checkCpuMs)} ms, GC pauses ${f1((r.gcMs / total(r)) * 100)}% of the run`
   );
 }
 
@@ -194,6 +215,10 @@ export function runKafkaBench(): BenchResult {
       warmEventsPerSec: eventsPerSec(warm),
       coldSpeedup: speedup(cold),
       warmSpeedup: speedup(warm),
+      coldLoopCpuMs: cold.loopCpuMs,
+      warmLoopCpuMs: warm.loopCpuMs,
+      warmCheckCpuMs: warm.checkCpuMs,
+      warmGcShare: warm.gcMs / total(warm),
       coldCheckShare: checkShare(cold),
       warmCheckShare: checkShare(warm),
       memoryPeakRssMb: memory.peakRssMb,

@@ -25,15 +25,37 @@ export interface HistoryClock {
   traceOp(op: Omit<HistoryOp, "traceIndex" | "index">): number;
 }
 
-/** The client-visible history of a run, in the order operations were observed. */
+/** Receives every op as it is recorded (traced and appended), in history order. */
+export type HistoryListener = (op: HistoryOp) => void;
+
+/**
+ * The client-visible history of a run, in the order operations were observed. Listeners
+ * (`listen`) see each op as it is recorded: a checker can fold the history during the run
+ * instead of reading `ops` again at the end.
+ */
 export class History {
   private readonly entries: HistoryOp[] = [];
   private readonly open = new Map<string, number>();
+  private readonly listeners: HistoryListener[] = [];
 
   constructor(private readonly clock: HistoryClock) {}
 
   get ops(): readonly HistoryOp[] {
     return this.entries;
+  }
+
+  /** The simulated time ops are stamped with (not a node's clock): for values that must compare with op times. */
+  nowUs(): SimTimeUs {
+    return this.clock.nowUs();
+  }
+
+  /** Calls `listener` with every op recorded from now on; returns a function that stops it. */
+  listen(listener: HistoryListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
   }
 
   invoke(process: string, f: string, value: unknown): HistoryOp {
@@ -84,10 +106,11 @@ export class History {
     return op;
   }
 
-  /** Traces the op (which sets its trace index) and appends it. */
+  /** Traces the op (which sets its trace index), appends it and hands it to the listeners. */
   private append(op: MutableOp): void {
     op.traceIndex = this.clock.traceOp(op);
     this.entries.push(op);
+    for (let i = 0; i < this.listeners.length; i++) (this.listeners[i] as HistoryListener)(op);
   }
 }
 

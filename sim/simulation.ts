@@ -1,7 +1,7 @@
 import type { ActorFactory, Message, NodeContext, Timer } from "./actor.js";
 import { Assertions } from "./assertions.js";
 import { EventQueue, type QueuedEvent } from "./event-queue.js";
-import { History, type HistoryOp } from "./history.js";
+import { History, type HistoryOp, type OpType } from "./history.js";
 import { SimNode, type NodeHost } from "./node.js";
 import { Rng } from "./rng.js";
 import { assertTime, type SimTimeUs } from "./time.js";
@@ -35,6 +35,9 @@ class ScheduledEvent implements QueuedEvent {
     readonly fire: () => void,
   ) {}
 }
+
+/** The trace kind of each history op type. */
+const OP_TRACE_KINDS: Readonly<Record<OpType, string>> = { invoke: "op.invoke", ok: "op.ok", fail: "op.fail", info: "op.info" };
 
 /**
  * A node timer is its own queue entry (no separate event object or closure per timer: this
@@ -263,7 +266,11 @@ export class Simulation implements NodeHost {
     this.trace.record(this.now, kind, node.id, fields);
   }
 
+  /**
+   * The same record as trace.record(now, `op.${type}`, process, { f }), without building the
+   * kind string (a fresh string is hashed again on every intern) or the fields object.
+   */
   private traceHistoryOp(op: Omit<HistoryOp, "traceIndex" | "index">): number {
-    return this.trace.record(this.now, `op.${op.type}`, op.process, { f: op.f });
+    return this.trace.recordField(this.now, OP_TRACE_KINDS[op.type], op.process, "f", op.f);
   }
 }

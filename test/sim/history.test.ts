@@ -88,4 +88,47 @@ describe("History", () => {
     expect(invoke?.timeUs).toBe(40);
     expect(ok?.timeUs).toBe(90);
   });
+
+  it("listeners see every op once it is recorded, traced and appended, in history order", () => {
+    const sim = new Simulation({ seed: 1 });
+    const seen: { index: number; traceIndex: number; type: string; length: number }[] = [];
+    sim.history.listen((op) => seen.push({ index: op.index, traceIndex: op.traceIndex, type: op.type, length: sim.history.ops.length }));
+    sim.at(10, () => sim.history.invoke("p1", "send", 1));
+    sim.at(20, () => sim.history.invoke("p2", "poll", null));
+    sim.at(30, () => sim.history.fail("p1", 1, "TIMEOUT"));
+    sim.at(40, () => sim.history.info("p2", null));
+    sim.runUntil(50);
+    expect(seen).toEqual([
+      { index: 0, traceIndex: 0, type: "invoke", length: 1 },
+      { index: 1, traceIndex: 1, type: "invoke", length: 2 },
+      { index: 2, traceIndex: 2, type: "fail", length: 3 },
+      { index: 3, traceIndex: 3, type: "info", length: 4 },
+    ]);
+  });
+
+  it("a listener that stops sees nothing more", () => {
+    const { history } = standalone();
+    const seen: number[] = [];
+    const stop = history.listen((op) => seen.push(op.index));
+    history.invoke("p1", "send", 1);
+    stop();
+    history.ok("p1", 1);
+    expect(seen).toEqual([0]);
+    expect(history.ops).toHaveLength(2);
+  });
+
+  it("an op's trace record folds into the hash exactly as record(now, `op.${type}`, process, { f }) does", () => {
+    const sim = new Simulation({ seed: 1 });
+    sim.history.invoke("p1", "send", 1);
+    sim.history.ok("p1", 1);
+    sim.history.invoke("p1", "poll", null);
+    sim.history.fail("p1", null, "E");
+    sim.history.invoke("p2", "seek", 3);
+    sim.history.info("p2", 3);
+    const reference = new Simulation({ seed: 1 }).trace;
+    const expected = [["invoke", "p1", "send"], ["ok", "p1", "send"], ["invoke", "p1", "poll"], ["fail", "p1", "poll"], ["invoke", "p2", "seek"], ["info", "p2", "seek"]] as const;
+    for (const [type, process, f] of expected) reference.record(0, `op.${type}`, process, { f });
+    expect(sim.trace.count).toBe(6);
+    expect(sim.trace.hash).toBe(reference.hash);
+  });
 });
