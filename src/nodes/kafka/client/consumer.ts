@@ -353,7 +353,10 @@ export class KafkaConsumer {
     while (this.buffered.length > 0 && out.length < this.config.maxPollRecords) {
       const fetch = this.buffered[0] as CompletedFetch;
       const state = this.assigned.get(partitionKey(fetch.topic, fetch.partition));
-      if (state === undefined || state.position !== fetch.position) {
+      // The records left are valid only while the position is where they continue from (a
+      // response holding nothing but control batches has no records, and moves the position).
+      const continuesFrom = fetch.taken === 0 ? fetch.fetchOffset : fetch.position;
+      if (state === undefined || state.position !== continuesFrom) {
         this.buffered.shift();
         continue;
       }

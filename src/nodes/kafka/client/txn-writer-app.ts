@@ -46,8 +46,8 @@ interface OpenTransaction {
  * went out and its answer never came. After a fatal error (fenced, for example) the producer is
  * closed and the writer stops: a fenced instance never comes back; a replacement is a new process.
  *
- * `endRequestedUs` is read from the node's monotonic clock, which is the simulated time unless a
- * clock fault skewed this node (see the report of this file's author for the accessor it needs).
+ * `endRequestedUs` is the simulated time ops are stamped with (not this node's clock, which
+ * clock faults skew), so checkers can compare it with the times of reads.
  */
 export class KafkaTxnWriter implements Actor {
   readonly producer: KafkaProducer;
@@ -158,7 +158,7 @@ export class KafkaTxnWriter implements Actor {
   }
 
   private endTransaction(open: OpenTransaction): void {
-    open.endRequestedUs = this.ctx.monotonicClockUs();
+    open.endRequestedUs = this.ctx.history.nowUs();
     if (open.intent === "COMMIT") this.producer.commitTransaction((result) => this.onCommitted(open, result));
     else this.abort(open);
   }

@@ -65,6 +65,18 @@ describe("consumer positions", () => {
     expect(consumer.position(t0)).toBe(5);
   });
 
+  it("a fetch that returns only a trailing control batch moves the position past it", () => {
+    const sys = buildFakeSystem();
+    sys.cluster.appendBatch("t-0", ["a"], { producerId: 5, producerEpoch: 0, baseSequence: 0, isTransactional: true });
+    const { consumer } = addConsumer(sys);
+    consumer.assign([t0]);
+    consumer.seek(t0, 0);
+    expect(offsetsOf(pollOnce(sys, consumer))).toEqual([0]);
+    sys.cluster.appendBatch("t-0", ["COMMIT"], { producerId: 5, producerEpoch: 0, isTransactional: true, isControl: true });
+    expect(pollOnce(sys, consumer, 300)).toEqual({ ok: true, records: [] });
+    expect(consumer.position(t0)).toBe(2);
+  });
+
   it("seek moves the position; the next poll starts there", () => {
     const sys = buildFakeSystem();
     sys.cluster.appendBatch("t-0", values("v", 10));
