@@ -1,5 +1,5 @@
 import type { Assertions } from "../../../sim/assertions.js";
-import type { ReplicationObserver } from "../../nodes/kafka/observer.js";
+import type { LastStableOffsetChange, ReplicationObserver } from "../../nodes/kafka/observer.js";
 import { lastOffsetOf, type RecordBatch } from "../../nodes/kafka/protocol.js";
 import type { InvariantInfo } from "../violation.js";
 
@@ -22,6 +22,20 @@ export const REPLICAS_AGREE: InvariantInfo = {
   kind: "safety",
   when: "online",
   description: "Every replica holds the same batch at every offset below its high watermark.",
+};
+
+export const LSO_BELOW_HW: InvariantInfo = {
+  name: "lso-below-hw",
+  kind: "safety",
+  when: "online",
+  description: "A replica's last stable offset never exceeds its high watermark (read_committed never reads unreplicated data).",
+};
+
+export const LSO_MONOTONIC: InvariantInfo = {
+  name: "lso-monotonic",
+  kind: "safety",
+  when: "online",
+  description: "A leader's last stable offset never moves back within its leader epoch.",
 };
 
 /** A batch's identity for comparing replicas: who wrote it and what it holds. */
@@ -56,9 +70,28 @@ export class ReplicationInvariants implements ReplicationObserver {
    * different objects.
    */
   private readonly committed = new Map<string, { batches: (RecordBatch | undefined)[]; brokers: number[] }>();
+  /** Per partition, per broker: the leader epoch and LSO it last reported while leading. */
+  private readonly leaderStableOffsets = new Map<string, Map<number, { epoch: number; lso: number }>>();
 
   constructor(private readonly assert: Assertions) {
-    for (const invariant of [HW_MONOTONIC, ONE_LEADER_PER_EPOCH, REPLICAS_AGREE]) assert.declare(invariant.name, "always");
+    for (const invariant of [HW_MONOTONIC, ONE_LEADER_PER_EPOCH, REPLICAS_AGREE, LSO_BELOW_HW, LSO_MONOTONIC]) assert.declare(invariant.name, "always");
+  }
+
+  lastStableOffsetChanged(change: LastStableOffsetChange): void {
+    const { partition, brokerId, isLeader, leaderEpoch, lastStableOffset, highWatermark } = change;
+    this.assert.always(lastStableOffset <= highWatermark, LSO_BELOW_HW.name, () => ({ partition, broker: brokerId, lastStableOffset, highWatermark }));
+    if (!isLeader) return;
+    let byBroker = this.leaderStableOffsets.get(partition);
+    if (byBroker === undefined) {
+      byBroker = new Map();
+      this.leaderStableOffsets.set(partition, byBroker);
+    }
+    const last = byBroker.get(brokerId);
+    if (last !== undefined && last.epoch === leaderEpoch) {
+      const from = last.lso;
+      this.assert.always(lastStableOffset >= from, LSO_MONOTONIC.name, () => ({ partition, broker: brokerId, leaderEpoch, from, to: lastStableOffset }));
+    }
+    byBroker.set(brokerId, { epoch: leaderEpoch, lso: lastStableOffset });
   }
 
   leaderElected(partition: string, leaderEpoch: number, brokerId: number): void {

@@ -27,8 +27,7 @@ export interface ReplicationObserver {
     readonly highWatermark: number;
     readonly log: PartitionLog;
   }): void;
-  /** Optional so observers written before transactions keep compiling. */
-  lastStableOffsetChanged?(change: LastStableOffsetChange): void;
+  lastStableOffsetChanged(change: LastStableOffsetChange): void;
 }
 
 export const NO_OBSERVER: ReplicationObserver = {

@@ -45,8 +45,38 @@ export const kafkaReaderSchema = z.strictObject({
    * The liveness phase's heal-all may start it earlier, once the fault window is over.
    */
   startMs: z.int().min(0).max(86_400_000).default(0),
+  /** Read as a member of this consumer group (subscribe) instead of assigning every partition. */
+  groupId: z.string().min(1).max(249).optional(),
+  /** With a groupId: commit the positions after each poll that returned records. */
+  commitAfterPoll: z.boolean().default(false),
+});
+
+/** `clients:` entry: transactional writers, one transaction at a time, some aborted on purpose. */
+export const kafkaTxnWriterSchema = z.strictObject({
+  kind: z.literal("kafka-txn-writer"),
+  count: z.int().min(1).max(100).default(1),
+  /** Each send picks one of these topics (seeded). */
+  topics: z.array(topicName).min(1).default(["events"]),
+  /** transactional.id; omitted: the node id. Two writers with the same id fence each other. */
+  transactionalId: z.string().min(1).max(249).optional(),
+  transactionsPerSec: z.number().gt(0).max(10_000).default(10),
+  sendsPerTxnMin: z.int().min(1).max(1000).default(1),
+  sendsPerTxnMax: z.int().min(1).max(1000).default(5),
+  /** Fraction of transactions aborted on purpose. */
+  abortRatio: z.number().min(0).max(1).default(0.2),
+  keyCount: z.int().min(1).max(1_000_000).optional(),
+  transactionTimeoutMs: ms(900_000).default(60_000),
+  /** The client's transaction version (the cluster's caps it). */
+  transactionVersion: z.union([z.literal(1), z.literal(2)]).default(2),
+  lingerMs: z.int().min(0).max(60_000).default(5),
+  requestTimeoutMs: ms(600_000).default(30_000),
+  deliveryTimeoutMs: ms(3_600_000).default(120_000),
+  retryBackoffMs: z.int().min(0).max(60_000).default(100),
+  /** Start at this simulated time (a replacement instance for a fencing scenario). */
+  startMs: z.int().min(0).max(86_400_000).default(0),
 });
 
 export type KafkaWriterConfig = z.infer<typeof kafkaWriterSchema>;
 export type KafkaReaderConfig = z.infer<typeof kafkaReaderSchema>;
-export type KafkaClient = KafkaWriterConfig | KafkaReaderConfig;
+export type KafkaTxnWriterConfig = z.infer<typeof kafkaTxnWriterSchema>;
+export type KafkaClient = KafkaWriterConfig | KafkaReaderConfig | KafkaTxnWriterConfig;

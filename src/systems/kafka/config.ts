@@ -68,6 +68,8 @@ export function brokerConfigOf(cluster: KafkaCluster): BrokerConfig {
     replicaHighWatermarkCheckpointIntervalMs: cluster.replicaHighWatermarkCheckpointIntervalMs,
     brokerHeartbeatIntervalMs: cluster.brokerHeartbeatIntervalMs,
     fetchMaxBatches: cluster.fetchMaxBatches,
+    transactionVersion: cluster.transactionVersion,
+    transactionPartitionVerificationEnable: cluster.transactionPartitionVerificationEnable,
   };
 }
 

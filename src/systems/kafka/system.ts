@@ -1,15 +1,19 @@
 import type { Simulation } from "../../../sim/simulation.js";
 import { msToUs } from "../../../sim/time.js";
 import { checkKafkaDataHistory, KAFKA_DATA_INVARIANTS } from "../../checks/kafka/index.js";
-import { HW_MONOTONIC, ONE_LEADER_PER_EPOCH, REPLICAS_AGREE, ReplicationInvariants } from "../../checks/kafka-online/replication-invariants.js";
+import { HW_MONOTONIC, LSO_BELOW_HW, LSO_MONOTONIC, ONE_LEADER_PER_EPOCH, REPLICAS_AGREE, ReplicationInvariants } from "../../checks/kafka-online/replication-invariants.js";
+import { checkKafkaTxnHistory, KAFKA_TXN_INVARIANTS } from "../../checks/kafka-txn/index.js";
 import type { InvariantInfo, Violation } from "../../checks/violation.js";
 import type { Broker } from "../../nodes/kafka/broker.js";
 import { KAFKA_BUGS } from "../../nodes/kafka/bugs.js";
-import { KafkaReader, KafkaWriter } from "../../nodes/kafka/client/index.js";
+import { KafkaReader, KafkaTxnWriter, KafkaWriter } from "../../nodes/kafka/client/index.js";
+import { GROUP_BUG_DESCRIPTIONS, GROUP_BUGS } from "../../nodes/kafka/group/bugs.js";
+import { declareTxnProperties } from "../../nodes/kafka/txn/coverage.js";
+import { TXN_BUG_DESCRIPTIONS, TXN_BUGS } from "../../nodes/kafka/txn/bugs.js";
 import { brokerNode } from "../../nodes/kafka/names.js";
 import type { BuildContext, BuiltSystem, SystemModel } from "../system-model.js";
 import { addKafkaCluster, brokerIds, clusterNodeIds } from "./cluster.js";
-import type { KafkaClient, KafkaReaderConfig, KafkaWriterConfig } from "./clients.js";
+import type { KafkaClient, KafkaReaderConfig, KafkaTxnWriterConfig, KafkaWriterConfig } from "./clients.js";
 import type { KafkaCluster } from "./config.js";
 
 const CONVERGED: InvariantInfo = {
@@ -20,6 +24,14 @@ const CONVERGED: InvariantInfo = {
     "After the faults heal: every partition has a leader whose HW reached its log end, every send has an outcome, and every reader drained to the end offsets.",
 };
 
+const HANGING_TRANSACTION: InvariantInfo = {
+  name: "hanging-transaction",
+  kind: "liveness",
+  when: "end",
+  description:
+    "After the faults heal and the liveness phase runs, no transaction is still open on a partition leader, pinning the LSO (Kafka's `kafka-transactions.sh find-hanging`).",
+};
+
 /** Coverage properties a sweep should reach (declared so that a miss shows as zero). */
 export const KAFKA_COVERAGE = ["kafka: produce retry answered from the 5-batch cache"] as const;
 /** Declared only where the configuration makes it possible. */
@@ -28,18 +40,43 @@ const UNCLEAN_ELECTION = "kafka: unclean leader election";
 interface Clients {
   readonly writers: [string, KafkaWriterConfig][];
   readonly readers: [string, KafkaReaderConfig][];
+  readonly txnWriters: [string, KafkaTxnWriterConfig][];
 }
 
+/** Node ids: writers p1.., readers c1.., transactional writers t1... */
 function clientsOf(clients: readonly KafkaClient[]): Clients {
   const writers: [string, KafkaWriterConfig][] = [];
   const readers: [string, KafkaReaderConfig][] = [];
+  const txnWriters: [string, KafkaTxnWriterConfig][] = [];
   for (const client of clients) {
     for (let i = 0; i < client.count; i++) {
       if (client.kind === "kafka-writer") writers.push([`p${writers.length + 1}`, client]);
-      else readers.push([`c${readers.length + 1}`, client]);
+      else if (client.kind === "kafka-reader") readers.push([`c${readers.length + 1}`, client]);
+      else txnWriters.push([`t${txnWriters.length + 1}`, client]);
     }
   }
-  return { writers, readers };
+  return { writers, readers, txnWriters };
+}
+
+function clientNodeIdsOf(clients: Clients): string[] {
+  return [...clients.writers, ...clients.readers, ...clients.txnWriters].map(([id]) => id);
+}
+
+/** Transactions and consumer groups need the coordinators and their internal topics. */
+function needsCoordinators(clients: Clients): boolean {
+  return clients.txnWriters.length > 0 || clients.readers.some(([, config]) => config.groupId !== undefined);
+}
+
+function txnProducerOptionsOf(id: string, config: KafkaTxnWriterConfig) {
+  return {
+    clientId: id,
+    transactionTimeoutMs: config.transactionTimeoutMs,
+    transactionVersion: config.transactionVersion,
+    lingerMs: config.lingerMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    deliveryTimeoutMs: config.deliveryTimeoutMs,
+    retryBackoffMs: config.retryBackoffMs,
+  };
 }
 
 function producerOptionsOf(config: KafkaWriterConfig) {
@@ -65,8 +102,8 @@ function producerOptionsOf(config: KafkaWriterConfig) {
  */
 export const kafka: SystemModel<KafkaCluster, KafkaClient> = {
   kind: "kafka",
-  description: "Apache Kafka: controller, replicated partitions, idempotent producers and consumers.",
-  clientKinds: ["kafka-writer", "kafka-reader"],
+  description: "Apache Kafka: controller, replicated partitions, idempotent and transactional producers, transaction and group coordinators, consumers.",
+  clientKinds: ["kafka-writer", "kafka-reader", "kafka-txn-writer"],
   bugs: [
     { name: KAFKA_BUGS.noDedup, description: "No batch cache: a retried batch is appended again.", caughtBy: ["duplicate"] },
     {
@@ -102,12 +139,53 @@ export const kafka: SystemModel<KafkaCluster, KafkaClient> = {
         "The HW advances while the ISR is below min.insync.replicas (KIP-966): consumers read records only the leader holds, which its unflushed tail can lose. acks=all writes are not acknowledged below min ISR, so what breaks is what consumers read, not an acknowledgement.",
       caughtBy: ["inconsistent-offsets", "replicas-agree"],
     },
+    {
+      name: KAFKA_BUGS.lsoIgnoresOpenTxns,
+      description: "read_committed fetches and ListOffsets are bounded by the HW, not the LSO: open transactions are readable.",
+      caughtBy: ["uncommitted-read", "aborted-read"],
+    },
+    {
+      name: KAFKA_BUGS.lsoOffByOne,
+      description: "The LSO is one past the first open offset (Redpanda #3036): a transaction's first record is readable before it commits.",
+      caughtBy: ["uncommitted-read", "aborted-read"],
+    },
+    { name: KAFKA_BUGS.noAbortedFilter, description: "Fetch responses carry no aborted-transaction list: read_committed consumers return aborted records.", caughtBy: ["aborted-read"] },
+    {
+      name: KAFKA_BUGS.noMarkerEpochCheck,
+      description: "A transaction marker with a producer epoch below the partition's is written: a late marker of an earlier transaction ends the current one.",
+      caughtBy: ["uncommitted-read", "aborted-read", "torn-transaction"],
+    },
+    {
+      name: KAFKA_BUGS.noCoordinatorEpochCheck,
+      description: "A marker from a coordinator with an older coordinator epoch is written: a deposed coordinator's late marker ends a transaction its successor decided otherwise.",
+      caughtBy: ["uncommitted-read", "aborted-read", "torn-transaction"],
+    },
+    {
+      name: KAFKA_BUGS.noPartitionVerification,
+      description: "With transaction version 1, a first transactional produce is appended without asking the coordinator (KAFKA-12671): a late produce after the transaction ended opens a transaction nobody will end.",
+      caughtBy: ["hanging-transaction"],
+    },
+    { name: TXN_BUGS.noFenceOnTimeout, description: TXN_BUG_DESCRIPTIONS["no-fence-on-timeout"], caughtBy: ["torn-transaction", "zombie-commit"] },
+    { name: TXN_BUGS.noEpochBumpPerTxn, description: TXN_BUG_DESCRIPTIONS["no-epoch-bump-per-txn"], caughtBy: ["uncommitted-read", "torn-transaction", "aborted-read"] },
+    { name: TXN_BUGS.txnLogAcks1, description: TXN_BUG_DESCRIPTIONS["txn-log-acks-1"], caughtBy: ["lost-write", "torn-transaction"] },
+    { name: GROUP_BUGS.offsetsOutsideTxn, description: GROUP_BUG_DESCRIPTIONS["offsets-outside-txn"], caughtBy: ["eos-copy"] },
+    { name: GROUP_BUGS.noRequireStable, description: GROUP_BUG_DESCRIPTIONS["no-require-stable"], caughtBy: ["eos-copy"] },
+    { name: GROUP_BUGS.noGenerationCheck, description: GROUP_BUG_DESCRIPTIONS["no-generation-check"], caughtBy: ["eos-copy"] },
   ],
-  invariants: [...KAFKA_DATA_INVARIANTS, HW_MONOTONIC, ONE_LEADER_PER_EPOCH, REPLICAS_AGREE, CONVERGED],
+  invariants: [
+    ...KAFKA_DATA_INVARIANTS,
+    ...KAFKA_TXN_INVARIANTS,
+    HW_MONOTONIC,
+    ONE_LEADER_PER_EPOCH,
+    REPLICAS_AGREE,
+    LSO_BELOW_HW,
+    LSO_MONOTONIC,
+    CONVERGED,
+    HANGING_TRANSACTION,
+  ],
 
   nodeIds(cluster, clients) {
-    const { writers, readers } = clientsOf(clients);
-    return [...clusterNodeIds(cluster), ...writers.map(([id]) => id), ...readers.map(([id]) => id)];
+    return [...clusterNodeIds(cluster), ...clientNodeIdsOf(clientsOf(clients))];
   },
 
   shrinkCandidates: () => [{ path: ["cluster", "brokers"], min: 1, integer: true }],
@@ -115,11 +193,14 @@ export const kafka: SystemModel<KafkaCluster, KafkaClient> = {
   build({ sim, cluster, clients }: BuildContext<KafkaCluster, KafkaClient>): BuiltSystem {
     for (const name of KAFKA_COVERAGE) sim.assert.declare(name, "reachable");
     if (cluster.uncleanLeaderElectionEnable) sim.assert.declare(UNCLEAN_ELECTION, "reachable");
-    addKafkaCluster(sim, cluster, new ReplicationInvariants(sim.assert));
+    const all = clientsOf(clients);
+    const coordinators = needsCoordinators(all);
+    if (coordinators) declareTxnProperties(sim.assert);
+    addKafkaCluster(sim, cluster, new ReplicationInvariants(sim.assert), { coordinators });
     const bootstrapBrokers = brokerIds(cluster);
     const workload = { active: true };
     const drain = { active: false };
-    const { writers, readers } = clientsOf(clients);
+    const { writers, readers, txnWriters } = all;
     for (const [id, config] of writers) {
       sim.addNode(id, (ctx) => new KafkaWriter(ctx, { bootstrapBrokers, topic: config.topic, opsPerSec: config.opsPerSec, concurrency: config.concurrency, keyCount: config.keyCount, producer: { clientId: id, ...producerOptionsOf(config) }, workload }));
     }
@@ -130,11 +211,26 @@ export const kafka: SystemModel<KafkaCluster, KafkaClient> = {
         topics: config.topics ?? allTopics,
         pollTimeoutMs: config.pollTimeoutMs,
         consumer: { clientId: id, isolationLevel: config.isolationLevel, fetchMaxWaitMs: config.fetchMaxWaitMs, maxPollRecords: config.maxPollRecords, requestTimeoutMs: config.requestTimeoutMs },
+        isolationLevel: config.isolationLevel,
+        ...(config.groupId === undefined ? {} : { groupId: config.groupId, commitAfterPoll: config.commitAfterPoll }),
         drain,
       }));
     }
-    const clientNodes = [...writers.map(([id]) => id), ...readers.map(([id]) => id)];
-    const startMs = new Map(readers.map(([id, config]) => [id, config.startMs]));
+    for (const [id, config] of txnWriters) {
+      sim.addNode(id, (ctx) => new KafkaTxnWriter(ctx, {
+        bootstrapBrokers,
+        topics: config.topics,
+        ...(config.transactionalId === undefined ? {} : { transactionalId: config.transactionalId }),
+        transactionsPerSec: config.transactionsPerSec,
+        sendsPerTxn: { min: config.sendsPerTxnMin, max: Math.max(config.sendsPerTxnMin, config.sendsPerTxnMax) },
+        abortRatio: config.abortRatio,
+        ...(config.keyCount === undefined ? {} : { keyCount: config.keyCount }),
+        producer: txnProducerOptionsOf(id, config),
+        workload,
+      }));
+    }
+    const clientNodes = clientNodeIdsOf(all);
+    const startMs = new Map([...readers, ...txnWriters].map(([id, config]) => [id, config.startMs]));
     for (const id of clientNodes) {
       const node = sim.node(id);
       const at = startMs.get(id) ?? 0;
@@ -148,8 +244,8 @@ export const kafka: SystemModel<KafkaCluster, KafkaClient> = {
         workload.active = false;
         drain.active = true;
       },
-      checkHistory: () => checkKafkaDataHistory(sim.history.ops),
-      checkLiveness: () => checkConverged(sim, cluster, readers.map(([id]) => id)),
+      checkHistory: () => [...checkKafkaDataHistory(sim.history.ops), ...checkKafkaTxnHistory(sim.history.ops)],
+      checkLiveness: () => [...checkConverged(sim, cluster, readers.map(([id]) => id)), ...checkHangingTransactions(sim, cluster)],
     };
   },
 };
@@ -180,6 +276,30 @@ function checkConverged(sim: Simulation, cluster: KafkaCluster, readers: readonl
       kind: "liveness",
       message: `not converged after the liveness phase: ${pending.slice(0, 5).join("; ")}${pending.length > 5 ? `; and ${pending.length - 5} more` : ""}`,
       evidence: { ops: [], traceIndices: [sim.trace.count - 1], timeUs: sim.nowUs, data: { pending } },
+    },
+  ];
+}
+
+/** Open transactions left on partition leaders after the liveness phase pin the LSO for good. */
+function checkHangingTransactions(sim: Simulation, cluster: KafkaCluster): Violation[] {
+  const hanging: { partition: string; producerId: number; firstOffset: number; lastStableOffset: number; highWatermark: number }[] = [];
+  for (const topic of cluster.topics) {
+    for (let partition = 0; partition < topic.partitions; partition++) {
+      const leader = leaderReplica(sim, cluster, topic.name, partition);
+      if (leader === undefined) continue;
+      for (const txn of leader.producers.ongoingTransactions) {
+        hanging.push({ partition: leader.key, ...txn, lastStableOffset: leader.lastStableOffset, highWatermark: leader.highWatermark });
+      }
+    }
+  }
+  if (hanging.length === 0) return [];
+  const first = hanging[0] as (typeof hanging)[number];
+  return [
+    {
+      invariant: HANGING_TRANSACTION.name,
+      kind: "liveness",
+      message: `${hanging.length} transaction(s) still open after the liveness phase; first: producer ${first.producerId} on ${first.partition} from offset ${first.firstOffset} holds the LSO at ${first.lastStableOffset} (HW ${first.highWatermark})`,
+      evidence: { ops: [], traceIndices: [sim.trace.count - 1], timeUs: sim.nowUs, data: { hanging } },
     },
   ];
 }
