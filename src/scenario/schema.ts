@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { NEMESIS_KINDS } from "../faults/nemesis.js";
 import { registeredSchemas } from "../systems/index.js";
-import { kafkaReaderSchema, kafkaTxnWriterSchema, kafkaWriterSchema } from "../systems/kafka/clients.js";
+import { kafkaCopierSchema, kafkaReaderSchema, kafkaTxnWriterSchema, kafkaWriterSchema } from "../systems/kafka/clients.js";
 import { kafkaClusterSchema } from "../systems/kafka/config.js";
 import { pbClusterSchema, pbReaderSchema, pbWriterSchema } from "../systems/primary-backup/config.js";
 
@@ -102,7 +102,7 @@ export const livenessSchema = z.strictObject({
 });
 
 export const clusterSchema = z.discriminatedUnion("kind", [kafkaClusterSchema, pbClusterSchema]);
-export const clientSchema = z.discriminatedUnion("kind", [kafkaWriterSchema, kafkaReaderSchema, kafkaTxnWriterSchema, pbWriterSchema, pbReaderSchema]);
+export const clientSchema = z.discriminatedUnion("kind", [kafkaWriterSchema, kafkaReaderSchema, kafkaTxnWriterSchema, kafkaCopierSchema, pbWriterSchema, pbReaderSchema]);
 
 export const scenarioSchema = z
   .strictObject({

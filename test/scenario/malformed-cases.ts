@@ -152,7 +152,7 @@ export const MALFORMED: readonly MalformedCase[] = [
     name: "an unknown client kind",
     source: `${VALID}  - kind: kafka-producer\n`,
     path: "clients[1].kind",
-    expected: "one of kafka-writer, kafka-reader, pb-writer, pb-reader",
+    expected: "one of kafka-writer, kafka-reader, kafka-txn-writer, kafka-copier, pb-writer, pb-reader",
     found: '"kafka-producer"',
   },
   { name: "an unknown cluster kind", source: VALID.replace("kind: primary-backup", "kind: raft"), path: "cluster.kind", expected: "one of kafka, primary-backup", found: '"raft"' },

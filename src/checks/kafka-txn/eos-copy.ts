@@ -1,5 +1,5 @@
 import type { HistoryOp } from "../../../sim/history.js";
-import type { PolledRecord } from "../../nodes/kafka/history-values.js";
+import { parseCopyValue, type CommittedOffsetsValue, type CopierTxnFields, type PolledRecord, type SendValue } from "../../nodes/kafka/history-values.js";
 import type { InvariantInfo, Violation } from "../violation.js";
 import { evidenceOf, inProofOrder, listed, partitionKey, type PartitionKey } from "../kafka/kafka-history.js";
 import type { EndOffsets, Txn, TxnHistory } from "./txn-history.js";
@@ -33,7 +33,7 @@ import type { EndOffsets, Txn, TxnHistory } from "./txn-history.js";
  * Definition, per group, over records read by read_committed polls of the output topics:
  * - duplicated: an input offset has copies at two or more output positions;
  * - input lost: an input record known to exist (a copier transaction's input, whatever its
- *   outcome, or a read_committed read of an input topic) below the final committed position of
+ *   outcome, a read_committed read of an input topic, or an acknowledged send to one) below the final committed position of
  *   its partition has no copy, though a read_committed reader of the output drained every
  *   output partition after the copier's last transaction completed;
  * - offset behind output: a copy of an input offset at or above the highest possible committed
@@ -52,32 +52,7 @@ export const EOS_COPY: InvariantInfo = {
 export type CopyKind = "duplicated" | "input lost" | "offset behind output" | "wrong input";
 
 /** The fields a copier transaction adds to f:"txn" values. */
-export interface CopierTxnFields {
-  readonly groupId: string;
-  readonly inputs: readonly PolledRecord[];
-  readonly offsets: readonly (readonly [topic: string, partition: number, offset: number])[];
-}
-
-export interface CommittedOffsetsValue {
-  readonly groupId: string;
-  readonly offsets: readonly (readonly [topic: string, partition: number, offset: number])[];
-}
-
-const COPY_PREFIX = "copy:";
-const COPY_PATTERN = /^copy:([A-Za-z0-9._-]+):(\d+):(\d+):([\s\S]*)$/;
-
-/** The output value a copier writes for one input record. */
-export function copyValueOf(topic: string, partition: number, offset: number, value: string): string {
-  return `${COPY_PREFIX}${topic}:${partition}:${offset}:${value}`;
-}
-
-/** The input record an output value names, or undefined if it is not a copy. */
-export function parseCopyValue(output: string): PolledRecord | undefined {
-  if (!output.startsWith(COPY_PREFIX)) return undefined;
-  const match = COPY_PATTERN.exec(output);
-  if (match === null) return undefined;
-  return [match[1] as string, Number(match[2]), Number(match[3]), match[4] as string];
-}
+export { copyValueOf, parseCopyValue, type CommittedOffsetsValue, type CopierTxnFields } from "../../nodes/kafka/history-values.js";
 
 interface Known {
   readonly value: string;
@@ -198,7 +173,7 @@ function copierFieldsOf(txn: Txn): CopierTxnFields | undefined {
   return { groupId, inputs: (inputs ?? invoked.inputs) as PolledRecord[], offsets: (Array.isArray(offsets) ? offsets : Array.isArray(invoked.offsets) ? invoked.offsets : []) as CopierTxnFields["offsets"] };
 }
 
-/** Input records known to exist: copier inputs (any outcome) and read_committed reads of input topics. */
+/** Input records known to exist: copier inputs (any outcome), read_committed reads of input topics, acknowledged sends to them. */
 function knownInputs(history: TxnHistory, group: Group): Map<PartitionKey, Map<number, Known>> {
   const known = new Map<PartitionKey, Map<number, Known>>();
   const add = (topic: string, partition: number, offset: number, value: string, op: HistoryOp): void => {
@@ -209,6 +184,12 @@ function knownInputs(history: TxnHistory, group: Group): Map<PartitionKey, Map<n
   };
   for (const txn of group.txns) for (const [topic, partition, offset, value] of (copierFieldsOf(txn) as CopierTxnFields).inputs) add(topic, partition, offset, value, txn.invoke);
   for (const read of history.committedReads) if (group.inputTopics.has(read.topic)) add(read.topic, read.partition, read.offset, read.value, read.op);
+  // Acknowledged writes to an input topic exist too, whether or not any copier ever got them.
+  for (const op of history.ops) {
+    if (op.f !== "send" || op.type !== "ok") continue;
+    const sent = op.value as SendValue;
+    if (group.inputTopics.has(sent.topic) && sent.partition !== undefined && sent.offset !== undefined && sent.offset >= 0) add(sent.topic, sent.partition, sent.offset, sent.value, op);
+  }
   return known;
 }
 

@@ -4,7 +4,7 @@ import { msToUs } from "../../../sim/time.js";
 import type { BrokerConfig } from "./broker-config.js";
 import { KAFKA_BUGS } from "./bugs.js";
 import { markerRecord } from "./control-records.js";
-import type { BrokerServices, CoordinatorFactory, InternalAppend } from "./coordinator-host.js";
+import type { BrokerServices, CoordinatorFactory, HostedCoordinator, InternalAppend } from "./coordinator-host.js";
 import { coordinatorErrorResponse, CoordinatorRouter, type CoordinatorRequest } from "./coordinator-router.js";
 import type { KafkaError } from "./errors.js";
 import { brokerIdOf, brokerNode, CONTROLLER_NODE } from "./names.js";
@@ -163,6 +163,11 @@ export class Broker implements Actor {
   /** Read access for harnesses, invariants and reports. */
   replica(topic: string, partition: number): Replica | undefined {
     return this.replicas.get(partitionKey(topic, partition));
+  }
+
+  /** The coordinator this broker hosts for an internal topic (`__transaction_state`, `__consumer_offsets`), if any. */
+  hostedCoordinator(topic: string): HostedCoordinator | undefined {
+    return this.coordinators.coordinatorOf(topic);
   }
 
   get hostedReplicas(): readonly Replica[] {
@@ -410,7 +415,7 @@ export class Broker implements Actor {
       const batch = data.batch;
       if (!batch.isTransactional || batch.isControl || batch.producerId === NO_PRODUCER_ID) continue;
       const replica = this.replicas.get(partitionKey(data.topic, data.partition));
-      if (replica === undefined || replica.role !== "leader" || replica.producers.hasOngoingTransaction(batch.producerId)) continue;
+      if (replica === undefined || replica.role !== "leader" || replica.producers.hasOngoingTransaction(batch.producerId, batch.producerEpoch)) continue;
       out.push({ replica, batch });
     }
     return out;
@@ -600,6 +605,30 @@ export class Broker implements Actor {
    */
   private appendInternal(append: InternalAppend, done: (error: KafkaError, baseOffset: number) => void): void {
     if (append.isControl === true) return done("INVALID_REQUEST", -1);
+    const replica = this.replicas.get(partitionKey(append.topic, append.partition));
+    const producerId = append.producerId ?? NO_PRODUCER_ID;
+    const opensTransaction =
+      append.isTransactional === true && append.transactionalId !== undefined && producerId !== NO_PRODUCER_ID && replica?.role === "leader" && !replica.producers.hasOngoingTransaction(producerId, append.producerEpoch ?? NO_PRODUCER_EPOCH);
+    if (!opensTransaction || !this.verificationEnabled || append.transactionalId === undefined) return this.appendInternalVerified(append, done);
+    // A transactional offset commit opens the transaction on its __consumer_offsets partition:
+    // the group coordinator's write is verified (TV1) or adds the partition (TV2) like a Produce.
+    this.verification.verify(
+      {
+        transactionalId: append.transactionalId,
+        producerId,
+        producerEpoch: append.producerEpoch ?? NO_PRODUCER_EPOCH,
+        partitions: [{ topic: append.topic, partition: append.partition }],
+        transactionVersion: this.transactionVersion,
+      },
+      (errors) => {
+        const error = errors.get(partitionKey(append.topic, append.partition));
+        if (error !== undefined) done(error, -1);
+        else this.appendInternalVerified(append, done);
+      },
+    );
+  }
+
+  private appendInternalVerified(append: InternalAppend, done: (error: KafkaError, baseOffset: number) => void): void {
     const batch: RecordBatch = {
       baseOffset: -1,
       partitionLeaderEpoch: -1,

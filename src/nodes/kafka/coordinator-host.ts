@@ -22,6 +22,12 @@ export interface InternalAppend {
   readonly producerId?: number;
   readonly producerEpoch?: number;
   readonly isTransactional?: boolean;
+  /**
+   * The transactional.id of a transactional offset commit: a write that opens the transaction on
+   * its partition is verified (TV1) or adds the partition to the transaction (TV2) first, as a
+   * Produce would be (Kafka's group coordinator calls maybeStartTransactionVerification).
+   */
+  readonly transactionalId?: string;
   /** Markers: a control batch (WriteTxnMarkers on `__consumer_offsets` goes through the normal marker path). */
   readonly isControl?: boolean;
 }

@@ -16,6 +16,11 @@ export type CoordinatorRequest = Exclude<GroupAndTxnRequest, { type: "FindCoordi
 export class CoordinatorRouter {
   constructor(private readonly coordinators: readonly HostedCoordinator[]) {}
 
+  /** The hosted coordinator that owns partitions of `topic`, for harnesses and liveness checks. */
+  coordinatorOf(topic: string): HostedCoordinator | undefined {
+    return this.coordinators.find((c) => c.topic === topic);
+  }
+
   /** The coordinator answering `request`, if this broker hosts one. */
   handlerFor(request: CoordinatorRequest): HostedCoordinator | undefined {
     return this.coordinators.find((c) => c.handles(request.type));

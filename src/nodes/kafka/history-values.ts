@@ -91,3 +91,37 @@ export interface TxnValue {
   readonly producerEpoch?: number;
   readonly endRequestedUs?: number | null;
 }
+
+/**
+ * Consume-transform-produce copiers record each transaction as an f:"txn" op with these extra
+ * fields (src/checks/kafka-txn/eos-copy.ts judges them): the input records consumed, the
+ * outputs (one per input, valued `copyValueOf(input)`), and the offsets given to
+ * sendOffsetsToTransaction. Optionally, at the end, f:"committed-offsets" {groupId, offsets}.
+ */
+export interface CopierTxnFields {
+  readonly groupId: string;
+  readonly inputs: readonly PolledRecord[];
+  readonly offsets: readonly (readonly [topic: string, partition: number, offset: number])[];
+}
+
+export interface CommittedOffsetsValue {
+  readonly groupId: string;
+  readonly offsets: readonly (readonly [topic: string, partition: number, offset: number])[];
+}
+
+const COPY_PREFIX = "copy:";
+const COPY_PATTERN = /^copy:([A-Za-z0-9._-]+):(\d+):(\d+):([\s\S]*)$/;
+
+/** The output value a copier writes for one input record. */
+export function copyValueOf(topic: string, partition: number, offset: number, value: string): string {
+  return `${COPY_PREFIX}${topic}:${partition}:${offset}:${value}`;
+}
+
+/** The input record an output value names, or undefined if it is not a copy. */
+export function parseCopyValue(output: string): PolledRecord | undefined {
+  if (!output.startsWith(COPY_PREFIX)) return undefined;
+  const match = COPY_PATTERN.exec(output);
+  if (match === null) return undefined;
+  return [match[1] as string, Number(match[2]), Number(match[3]), match[4] as string];
+}
+

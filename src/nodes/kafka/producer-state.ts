@@ -106,8 +106,15 @@ export class ProducerStateManager {
     return [...this.producers.keys()];
   }
 
-  hasOngoingTransaction(producerId: number): boolean {
-    return this.producers.get(producerId)?.currentTxnFirstOffset !== undefined;
+  /**
+   * UnifiedLog.hasOngoingTransaction: an open transaction of this producer *at this epoch*. Under
+   * transaction version 2 the next transaction's first batch carries the bumped epoch while the
+   * previous one may still wait for its marker here: that batch must be verified (the coordinator
+   * answers CONCURRENT_TRANSACTIONS until the markers are written), not slipped into the old one.
+   */
+  hasOngoingTransaction(producerId: number, producerEpoch: number): boolean {
+    const entry = this.producers.get(producerId);
+    return entry?.currentTxnFirstOffset !== undefined && entry.producerEpoch === producerEpoch;
   }
 
   /** Open transactions as (producerId, firstOffset), oldest first. */
@@ -201,7 +208,7 @@ export class ProducerStateManager {
   /** Step 2: a transactional batch that would start a transaction must carry the guard its verification created. */
   private missingRequiredVerification(batch: RecordBatch, verification: AppendVerification): boolean {
     if (!verification.required || !batch.isTransactional || batch.isControl) return false;
-    if (this.hasOngoingTransaction(batch.producerId)) return false;
+    if (this.hasOngoingTransaction(batch.producerId, batch.producerEpoch)) return false;
     const state = this.verificationStates.get(batch.producerId);
     return state === undefined || verification.guard === undefined || state.guard !== verification.guard;
   }

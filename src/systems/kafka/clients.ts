@@ -78,5 +78,29 @@ export const kafkaTxnWriterSchema = z.strictObject({
 
 export type KafkaWriterConfig = z.infer<typeof kafkaWriterSchema>;
 export type KafkaReaderConfig = z.infer<typeof kafkaReaderSchema>;
+/** `clients:` entry: consume-transform-produce copiers in the EOS v2 style (one transactional producer per instance). */
+export const kafkaCopierSchema = z.strictObject({
+  kind: z.literal("kafka-copier"),
+  count: z.int().min(1).max(100).default(1),
+  inputTopic: topicName.default("input"),
+  outputTopic: topicName.default("output"),
+  groupId: z.string().min(1).max(249).default("copier"),
+  /** transactional.id; omitted: the node id. A second copier with the same id fences the first. */
+  transactionalId: z.string().min(1).max(249).optional(),
+  /** Streams' commit.interval.ms under exactly-once. */
+  commitIntervalMs: ms(600_000).default(100),
+  maxPollRecords: z.int().min(1).max(100_000).default(1000),
+  transactionTimeoutMs: ms(900_000).default(10_000),
+  transactionVersion: z.union([z.literal(1), z.literal(2)]).default(2),
+  /** Fraction of transactions aborted on purpose (their inputs are copied again). */
+  abortRatio: z.number().min(0).max(1).default(0),
+  requestTimeoutMs: ms(600_000).default(30_000),
+  sessionTimeoutMs: ms(1_800_000).default(10_000),
+  heartbeatIntervalMs: ms(600_000).default(3000),
+  /** Start at this simulated time (a replacement instance for a fencing scenario). */
+  startMs: z.int().min(0).max(86_400_000).default(0),
+});
+
+export type KafkaCopierConfig = z.infer<typeof kafkaCopierSchema>;
 export type KafkaTxnWriterConfig = z.infer<typeof kafkaTxnWriterSchema>;
-export type KafkaClient = KafkaWriterConfig | KafkaReaderConfig | KafkaTxnWriterConfig;
+export type KafkaClient = KafkaWriterConfig | KafkaReaderConfig | KafkaTxnWriterConfig | KafkaCopierConfig;

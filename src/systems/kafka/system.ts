@@ -6,14 +6,18 @@ import { checkKafkaTxnHistory, KAFKA_TXN_INVARIANTS } from "../../checks/kafka-t
 import type { InvariantInfo, Violation } from "../../checks/violation.js";
 import type { Broker } from "../../nodes/kafka/broker.js";
 import { KAFKA_BUGS } from "../../nodes/kafka/bugs.js";
-import { KafkaReader, KafkaTxnWriter, KafkaWriter } from "../../nodes/kafka/client/index.js";
+import { COPIER_BUGS, KafkaCopier, KafkaReader, KafkaTxnWriter, KafkaWriter } from "../../nodes/kafka/client/index.js";
 import { GROUP_BUG_DESCRIPTIONS, GROUP_BUGS } from "../../nodes/kafka/group/bugs.js";
+import type { GroupCoordinator } from "../../nodes/kafka/group/coordinator.js";
+import { partitionKey } from "../../nodes/kafka/protocol.js";
+import { GROUP_METADATA_TOPIC } from "../../nodes/kafka/txn/protocol.js";
+import { partitionFor } from "../../nodes/kafka/txn/transaction-log.js";
 import { declareTxnProperties } from "../../nodes/kafka/txn/coverage.js";
 import { TXN_BUG_DESCRIPTIONS, TXN_BUGS } from "../../nodes/kafka/txn/bugs.js";
 import { brokerNode } from "../../nodes/kafka/names.js";
 import type { BuildContext, BuiltSystem, SystemModel } from "../system-model.js";
 import { addKafkaCluster, brokerIds, clusterNodeIds } from "./cluster.js";
-import type { KafkaClient, KafkaReaderConfig, KafkaTxnWriterConfig, KafkaWriterConfig } from "./clients.js";
+import type { KafkaClient, KafkaCopierConfig, KafkaReaderConfig, KafkaTxnWriterConfig, KafkaWriterConfig } from "./clients.js";
 import type { KafkaCluster } from "./config.js";
 
 const CONVERGED: InvariantInfo = {
@@ -21,7 +25,7 @@ const CONVERGED: InvariantInfo = {
   kind: "liveness",
   when: "end",
   description:
-    "After the faults heal: every partition has a leader whose HW reached its log end, every send has an outcome, and every reader drained to the end offsets.",
+    "After the faults heal: every partition has a leader whose HW reached its log end, every operation has an outcome, every reader drained to the end offsets, and every copier group committed its input to the end.",
 };
 
 const HANGING_TRANSACTION: InvariantInfo = {
@@ -41,30 +45,33 @@ interface Clients {
   readonly writers: [string, KafkaWriterConfig][];
   readonly readers: [string, KafkaReaderConfig][];
   readonly txnWriters: [string, KafkaTxnWriterConfig][];
+  readonly copiers: [string, KafkaCopierConfig][];
 }
 
-/** Node ids: writers p1.., readers c1.., transactional writers t1... */
+/** Node ids: writers p1.., readers c1.., transactional writers t1.., copiers x1... */
 function clientsOf(clients: readonly KafkaClient[]): Clients {
   const writers: [string, KafkaWriterConfig][] = [];
   const readers: [string, KafkaReaderConfig][] = [];
   const txnWriters: [string, KafkaTxnWriterConfig][] = [];
+  const copiers: [string, KafkaCopierConfig][] = [];
   for (const client of clients) {
     for (let i = 0; i < client.count; i++) {
       if (client.kind === "kafka-writer") writers.push([`p${writers.length + 1}`, client]);
       else if (client.kind === "kafka-reader") readers.push([`c${readers.length + 1}`, client]);
-      else txnWriters.push([`t${txnWriters.length + 1}`, client]);
+      else if (client.kind === "kafka-txn-writer") txnWriters.push([`t${txnWriters.length + 1}`, client]);
+      else copiers.push([`x${copiers.length + 1}`, client]);
     }
   }
-  return { writers, readers, txnWriters };
+  return { writers, readers, txnWriters, copiers };
 }
 
 function clientNodeIdsOf(clients: Clients): string[] {
-  return [...clients.writers, ...clients.readers, ...clients.txnWriters].map(([id]) => id);
+  return [...clients.writers, ...clients.readers, ...clients.txnWriters, ...clients.copiers].map(([id]) => id);
 }
 
 /** Transactions and consumer groups need the coordinators and their internal topics. */
 function needsCoordinators(clients: Clients): boolean {
-  return clients.txnWriters.length > 0 || clients.readers.some(([, config]) => config.groupId !== undefined);
+  return clients.txnWriters.length > 0 || clients.copiers.length > 0 || clients.readers.some(([, config]) => config.groupId !== undefined);
 }
 
 function txnProducerOptionsOf(id: string, config: KafkaTxnWriterConfig) {
@@ -103,7 +110,7 @@ function producerOptionsOf(config: KafkaWriterConfig) {
 export const kafka: SystemModel<KafkaCluster, KafkaClient> = {
   kind: "kafka",
   description: "Apache Kafka: controller, replicated partitions, idempotent and transactional producers, transaction and group coordinators, consumers.",
-  clientKinds: ["kafka-writer", "kafka-reader", "kafka-txn-writer"],
+  clientKinds: ["kafka-writer", "kafka-reader", "kafka-txn-writer", "kafka-copier"],
   bugs: [
     { name: KAFKA_BUGS.noDedup, description: "No batch cache: a retried batch is appended again.", caughtBy: ["duplicate"] },
     {
@@ -171,6 +178,11 @@ export const kafka: SystemModel<KafkaCluster, KafkaClient> = {
     { name: GROUP_BUGS.offsetsOutsideTxn, description: GROUP_BUG_DESCRIPTIONS["offsets-outside-txn"], caughtBy: ["eos-copy"] },
     { name: GROUP_BUGS.noRequireStable, description: GROUP_BUG_DESCRIPTIONS["no-require-stable"], caughtBy: ["eos-copy"] },
     { name: GROUP_BUGS.noGenerationCheck, description: GROUP_BUG_DESCRIPTIONS["no-generation-check"], caughtBy: ["eos-copy"] },
+    {
+      name: COPIER_BUGS.noRewindAfterAbort,
+      description: "The copier does not seek back to the aborted transaction's first inputs (KAFKA-17582): the next commit covers inputs whose copies were rolled back.",
+      caughtBy: ["eos-copy"],
+    },
   ],
   invariants: [
     ...KAFKA_DATA_INVARIANTS,
@@ -200,7 +212,7 @@ export const kafka: SystemModel<KafkaCluster, KafkaClient> = {
     const bootstrapBrokers = brokerIds(cluster);
     const workload = { active: true };
     const drain = { active: false };
-    const { writers, readers, txnWriters } = all;
+    const { writers, readers, txnWriters, copiers } = all;
     for (const [id, config] of writers) {
       sim.addNode(id, (ctx) => new KafkaWriter(ctx, { bootstrapBrokers, topic: config.topic, opsPerSec: config.opsPerSec, concurrency: config.concurrency, keyCount: config.keyCount, producer: { clientId: id, ...producerOptionsOf(config) }, workload }));
     }
@@ -229,8 +241,25 @@ export const kafka: SystemModel<KafkaCluster, KafkaClient> = {
         workload,
       }));
     }
+    for (const [id, config] of copiers) {
+      sim.addNode(id, (ctx) => new KafkaCopier(ctx, {
+        bootstrapBrokers,
+        inputTopic: config.inputTopic,
+        outputTopic: config.outputTopic,
+        groupId: config.groupId,
+        ...(config.transactionalId === undefined ? {} : { transactionalId: config.transactionalId }),
+        commitIntervalMs: config.commitIntervalMs,
+        maxPollRecords: config.maxPollRecords,
+        transactionTimeoutMs: config.transactionTimeoutMs,
+        transactionVersion: config.transactionVersion,
+        abortRatio: config.abortRatio,
+        producer: { clientId: `${id}/producer`, requestTimeoutMs: config.requestTimeoutMs },
+        consumer: { clientId: `${id}/consumer`, requestTimeoutMs: config.requestTimeoutMs, sessionTimeoutMs: config.sessionTimeoutMs, heartbeatIntervalMs: config.heartbeatIntervalMs },
+        workload,
+      }));
+    }
     const clientNodes = clientNodeIdsOf(all);
-    const startMs = new Map([...readers, ...txnWriters].map(([id, config]) => [id, config.startMs]));
+    const startMs = new Map([...readers, ...txnWriters, ...copiers].map(([id, config]) => [id, config.startMs]));
     for (const id of clientNodes) {
       const node = sim.node(id);
       const at = startMs.get(id) ?? 0;
@@ -245,13 +274,22 @@ export const kafka: SystemModel<KafkaCluster, KafkaClient> = {
         drain.active = true;
       },
       checkHistory: () => [...checkKafkaDataHistory(sim.history.ops), ...checkKafkaTxnHistory(sim.history.ops)],
-      checkLiveness: () => [...checkConverged(sim, cluster, readers.map(([id]) => id)), ...checkHangingTransactions(sim, cluster)],
+      checkLiveness: () => [
+        ...checkConverged(sim, cluster, readers.map(([id]) => id), copierGroupsOf(copiers)),
+        ...checkHangingTransactions(sim, cluster),
+      ],
     };
   },
 };
 
-function checkConverged(sim: Simulation, cluster: KafkaCluster, readers: readonly string[]): Violation[] {
+/** Each copier group and the topic it consumes. */
+function copierGroupsOf(copiers: readonly [string, KafkaCopierConfig][]): Map<string, string> {
+  return new Map(copiers.map(([, config]) => [config.groupId, config.inputTopic]));
+}
+
+function checkConverged(sim: Simulation, cluster: KafkaCluster, readers: readonly string[], copierGroups: ReadonlyMap<string, string>): Violation[] {
   const pending: string[] = [];
+  for (const [groupId, inputTopic] of copierGroups) pending.push(...undrainedInput(sim, cluster, groupId, inputTopic));
   for (const topic of cluster.topics) {
     for (let partition = 0; partition < topic.partitions; partition++) {
       const leader = leaderReplica(sim, cluster, topic.name, partition);
@@ -302,6 +340,32 @@ function checkHangingTransactions(sim: Simulation, cluster: KafkaCluster): Viola
       evidence: { ops: [], traceIndices: [sim.trace.count - 1], timeUs: sim.nowUs, data: { hanging } },
     },
   ];
+}
+
+/** Input partitions whose committed group offset is below their last stable offset (a copier group that did not drain). */
+function undrainedInput(sim: Simulation, cluster: KafkaCluster, groupId: string, inputTopic: string): string[] {
+  const partitions = cluster.topics.find((t) => t.name === inputTopic)?.partitions ?? 0;
+  const committed = committedOffsetsOf(sim, cluster, groupId);
+  const pending: string[] = [];
+  for (let partition = 0; partition < partitions; partition++) {
+    const end = leaderReplica(sim, cluster, inputTopic, partition)?.lastStableOffset;
+    const offset = committed?.get(partitionKey(inputTopic, partition)) ?? 0;
+    if (end !== undefined && offset < end) pending.push(`group ${groupId} committed ${inputTopic}-${partition} up to ${offset}, below its end ${end}`);
+  }
+  return pending;
+}
+
+/** The committed offsets of a group, from the coordinator that leads its `__consumer_offsets` partition. */
+function committedOffsetsOf(sim: Simulation, cluster: KafkaCluster, groupId: string): Map<string, number> | undefined {
+  const leader = leaderReplica(sim, cluster, GROUP_METADATA_TOPIC, partitionFor(groupId, cluster.offsetsTopicNumPartitions));
+  if (leader === undefined) return undefined;
+  for (const id of brokerIds(cluster)) {
+    const broker = sim.node(brokerNode(id)).current as Broker | undefined;
+    if (broker?.replica(GROUP_METADATA_TOPIC, leader.partition) !== leader) continue;
+    const coordinator = broker.hostedCoordinator(GROUP_METADATA_TOPIC) as GroupCoordinator | undefined;
+    return new Map((coordinator?.committedOffsets(groupId) ?? []).map((o) => [partitionKey(o.topic, o.partition), o.offset]));
+  }
+  return undefined;
 }
 
 function leaderReplica(sim: Simulation, cluster: KafkaCluster, topic: string, partition: number) {

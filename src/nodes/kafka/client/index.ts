@@ -24,6 +24,9 @@ export {
   type ProducerOptions,
 } from "./producer-config.js";
 export { KafkaReader, type KafkaReaderOptions } from "./reader-app.js";
+export { COPIER_BUGS, KafkaCopier, type KafkaCopierOptions } from "./copier-app.js";
+export { ConsumerCoordinator, type CommitResult, type ConsumerGroupMetadata, type ConsumerRebalanceListener, type MemberState } from "./consumer-coordinator.js";
+export { assignPartitions } from "./assignors.js";
 export {
   ADD_PARTITIONS_RETRY_BACKOFF_MS,
   isTransitionValid,

@@ -47,6 +47,8 @@ export class KafkaReader implements Actor {
   private endOffsetsInFlight = false;
   private endOffsetsAskedUs = 0;
   private drained = false;
+  /** The end offsets last recorded, to record again only when they moved. */
+  private recordedEnds: string | undefined;
 
   constructor(
     private readonly ctx: NodeContext,
@@ -154,20 +156,25 @@ export class KafkaReader implements Actor {
     this.ctx.history.ok(this.process, value);
   }
 
+  /**
+   * Once draining, records the end offsets each time it has caught up with a new end: a copier
+   * may still be committing after the writers stopped, and the checkers judge what the last
+   * recorded end covers.
+   */
   private maybeDrain(): void {
-    if (this.drained || !this.options.drain.active) return;
+    if (!this.options.drain.active) return;
     const assignment = this.consumer.assignment();
     if (assignment.length === 0) return;
     const now = this.ctx.monotonicClockUs();
     const refreshUs = msToUs(this.options.endOffsetsRefreshMs ?? 1000);
-    if (this.endOffsets === undefined || (!this.endOffsetsInFlight && now - this.endOffsetsAskedUs >= refreshUs && !this.caughtUp(this.endOffsets))) {
-      if (!this.endOffsetsInFlight) this.askEndOffsets(assignment, now);
-      if (this.endOffsets === undefined) return;
-    }
-    if (!this.caughtUp(this.endOffsets)) return;
+    if (!this.endOffsetsInFlight && (this.endOffsets === undefined || now - this.endOffsetsAskedUs >= refreshUs)) this.askEndOffsets(assignment, now);
+    if (this.endOffsets === undefined || !this.caughtUp(this.endOffsets)) return;
     const value: EndOffsetsValue = { offsets: assignment.map((tp) => this.endOffsets?.get(partitionKey(tp.topic, tp.partition)) as readonly [string, number, number]) };
+    const signature = JSON.stringify(value.offsets);
+    if (signature === this.recordedEnds) return;
     this.ctx.history.invoke(this.process, "end-offsets", value);
     this.ctx.history.ok(this.process, value);
+    this.recordedEnds = signature;
     this.drained = true;
   }
 

@@ -57,6 +57,13 @@ export function groupCoordinatorFactory(config: Partial<GroupCoordinatorConfig> 
   return (services) => new GroupCoordinator(services, resolved);
 }
 
+/** The transaction a TxnOffsetCommit belongs to. */
+interface TxnOfCommit {
+  readonly transactionalId: string;
+  readonly producerId: number;
+  readonly producerEpoch: number;
+}
+
 export class GroupCoordinator implements HostedCoordinator {
   readonly topic = GROUP_METADATA_TOPIC;
   private readonly partitions = new Map<number, OwnedPartition>();
@@ -265,7 +272,7 @@ export class GroupCoordinator implements HostedCoordinator {
     const group = this.groups.get(request.groupId) ?? this.createGroup(request.groupId);
     const error = this.validateOffsetCommit(group, request, true);
     if (error !== undefined) return this.answerCommit(reply, "TxnOffsetCommitResponse", request.offsets, error);
-    this.storeOffsets(group, request.offsets, { producerId: request.producerId, producerEpoch: request.producerEpoch }, reply);
+    this.storeOffsets(group, request.offsets, { transactionalId: request.transactionalId, producerId: request.producerId, producerEpoch: request.producerEpoch }, reply);
   }
 
   /**
@@ -290,7 +297,7 @@ export class GroupCoordinator implements HostedCoordinator {
    * transactional: pending per producer until its marker), append them (a transactional batch
    * with the producer's id and epoch), then install or drop what was staged and answer.
    */
-  private storeOffsets(group: GroupMetadata, offsets: readonly PartitionOffset[], txn: { producerId: number; producerEpoch: number } | undefined, reply: PendingReply): void {
+  private storeOffsets(group: GroupMetadata, offsets: readonly PartitionOffset[], txn: TxnOfCommit | undefined, reply: PendingReply): void {
     const api = txn === undefined ? "OffsetCommitResponse" : "TxnOffsetCommitResponse";
     if (offsets.length === 0) return this.answerCommit(reply, api, offsets, "NONE");
     const commitTimestampMs = this.nowMs();
@@ -349,7 +356,7 @@ export class GroupCoordinator implements HostedCoordinator {
 
   // ── Persistence ──
 
-  private append(groupId: string, records: readonly GroupLogRecord[], txn: { producerId: number; producerEpoch: number } | undefined, done: (error: KafkaError, baseOffset: number) => void): void {
+  private append(groupId: string, records: readonly GroupLogRecord[], txn: TxnOfCommit | undefined, done: (error: KafkaError, baseOffset: number) => void): void {
     const timestampMs = this.nowMs();
     this.services.appendInternal(
       {
@@ -358,7 +365,7 @@ export class GroupCoordinator implements HostedCoordinator {
         records: records.map((r) => toKafkaRecord(r, timestampMs)),
         acks: -1,
         timeoutMs: this.config.offsetsCommitTimeoutMs,
-        ...(txn === undefined ? {} : { producerId: txn.producerId, producerEpoch: txn.producerEpoch, isTransactional: true }),
+        ...(txn === undefined ? {} : { transactionalId: txn.transactionalId, producerId: txn.producerId, producerEpoch: txn.producerEpoch, isTransactional: true }),
       },
       done,
     );

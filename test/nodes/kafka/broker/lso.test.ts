@@ -83,7 +83,7 @@ describe("last stable offset", () => {
     });
     c.runFor(200);
     expect(leader.log.logEndOffset).toBe(2);
-    expect(leader.producers.hasOngoingTransaction(100)).toBe(false);
+    expect(leader.producers.ongoingTransactions.some((t) => t.producerId === 100)).toBe(false);
     expect(leader.lastStableOffset).toBe(first);
     expect(c.response(id), "acks=all: no answer before the marker is replicated").toBeUndefined();
     c.apply({ kind: "heal" });

@@ -35,7 +35,7 @@ describe("marker validation", () => {
     const end = c.leaderReplica().log.logEndOffset;
     expect(writeMarker(c, "ABORT", { producerId: 100, producerEpoch: 2 })).toBe("INVALID_PRODUCER_EPOCH");
     expect(c.leaderReplica().log.logEndOffset).toBe(end);
-    expect(c.leaderReplica().producers.hasOngoingTransaction(100)).toBe(true);
+    expect(c.leaderReplica().producers.ongoingTransactions.some((t) => t.producerId === 100)).toBe(true);
   });
 
   it("a marker from an older coordinator epoch is refused with TRANSACTION_COORDINATOR_FENCED", () => {
@@ -44,7 +44,7 @@ describe("marker validation", () => {
     expect(writeMarker(c, "COMMIT", { producerId: 100, coordinatorEpoch: 5 })).toBe("NONE");
     openTxn(c, 100, 0, 1);
     expect(writeMarker(c, "ABORT", { producerId: 100, coordinatorEpoch: 4 })).toBe("TRANSACTION_COORDINATOR_FENCED");
-    expect(c.leaderReplica().producers.hasOngoingTransaction(100)).toBe(true);
+    expect(c.leaderReplica().producers.ongoingTransactions.some((t) => t.producerId === 100)).toBe(true);
     expect(writeMarker(c, "ABORT", { producerId: 100, coordinatorEpoch: 5 })).toBe("NONE");
   });
 
@@ -121,7 +121,7 @@ describe("marker append", () => {
     expect(c.waitForReplication()).toBe(true);
     for (const id of c.brokerIds) {
       const replica = c.replica(id);
-      expect(replica?.producers.hasOngoingTransaction(100)).toBe(false);
+      expect(replica?.producers.ongoingTransactions.some((t) => t.producerId === 100)).toBe(false);
       expect(replica?.transactionIndex.all).toMatchObject([{ producerId: 100, firstOffset: 0, lastOffset: 1 }]);
       expect(replica?.lastStableOffset).toBe(2);
     }
@@ -151,7 +151,7 @@ describe("bug switches", () => {
       const c = cluster({ bugs });
       openTxn(c, 100, 3);
       expect(writeMarker(c, "ABORT", { producerId: 100, producerEpoch: 2 })).toBe(bugs.length === 0 ? "INVALID_PRODUCER_EPOCH" : "NONE");
-      expect(c.leaderReplica().producers.hasOngoingTransaction(100)).toBe(bugs.length === 0);
+      expect(c.leaderReplica().producers.ongoingTransactions.some((t) => t.producerId === 100)).toBe(bugs.length === 0);
     }
   });
 

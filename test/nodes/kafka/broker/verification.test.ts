@@ -48,7 +48,7 @@ describe("transaction version 1: verify only", () => {
     expect(verifications(coordinator())).toMatchObject([
       { transactionalId: "tx", producerId: 100, producerEpoch: 0, verifyOnly: true, transactionVersion: 1, partitions: [{ topic: TOPIC, partition: 0 }] },
     ]);
-    expect(c.leaderReplica().producers.hasOngoingTransaction(100)).toBe(true);
+    expect(c.leaderReplica().producers.ongoingTransactions.some((t) => t.producerId === 100)).toBe(true);
   });
 
   it("refuses a partition the transaction does not hold with INVALID_TXN_STATE and appends nothing", () => {
@@ -74,7 +74,7 @@ describe("transaction version 1: verify only", () => {
     coordinator().release();
     expect(c.runUntil(() => c.response(id) !== undefined, 5000)).toBe(true);
     expect(c.response<"ProduceResponse">(id)?.responses[0]?.error).toBe("INVALID_TXN_STATE");
-    expect(c.leaderReplica().producers.hasOngoingTransaction(100)).toBe(false);
+    expect(c.leaderReplica().producers.ongoingTransactions.some((t) => t.producerId === 100)).toBe(false);
   });
 });
 
@@ -83,6 +83,16 @@ describe("transaction version 2: the leader adds the partition", () => {
     const { c, coordinator } = setup(2);
     expect(firstBatch(c)?.error).toBe("NONE");
     expect(verifications(coordinator())).toMatchObject([{ verifyOnly: false, transactionVersion: 2 }]);
+  });
+
+  it("the next transaction's first batch (bumped epoch) is verified while the previous one still waits for its marker", () => {
+    const { c, coordinator } = setup(2);
+    expect(firstBatch(c, 0)?.error).toBe("NONE");
+    // The coordinator is writing the previous transaction's markers: it refuses the implicit add.
+    coordinator().answer = () => "CONCURRENT_TRANSACTIONS";
+    expect(firstBatch(c, 1)?.error).toBe("NOT_ENOUGH_REPLICAS");
+    expect(verifications(coordinator())).toHaveLength(2);
+    expect(c.leaderReplica().log.logEndOffset).toBe(1);
   });
 
   it.each([
