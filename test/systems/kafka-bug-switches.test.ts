@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { TraceRecord } from "../../sim/trace.js";
-import { KAFKA_BUGS, type KafkaBug } from "../../src/nodes/kafka/bugs.js";
+import { KAFKA_BUGS } from "../../src/nodes/kafka/bugs.js";
 import type { RunResult } from "../../src/run/result.js";
 import { run } from "../../src/run/run.js";
 import { loadScenario } from "../../src/scenario/load.js";
-import { kafka } from "../../src/systems/kafka/system.js";
+import { describeSwitch } from "../helpers/bug-sweep.js";
 
 /**
  * Every Kafka guard has a bug switch, and for each a scenario in scenarios/bugs/ sets up the
@@ -12,39 +12,6 @@ import { kafka } from "../../src/systems/kafka/system.js";
  * the catalog says catches it (`caughtBy`), and the same seeds without it find nothing.
  * no-dedup and dedup-window-1 are swept in kafka.test.ts (idempotent-producer).
  */
-
-const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
-
-function caughtBy(bug: KafkaBug): readonly string[] {
-  const entry = kafka.bugs.find((b) => b.name === bug);
-  if (entry === undefined) throw new Error(`${bug} is not in the kafka catalog`);
-  return entry.caughtBy;
-}
-
-/** Runs the sweep; returns per seed the invariants it broke. */
-function sweep(bug: KafkaBug, bugs: readonly string[]): Map<number, string[]> {
-  const scenario = loadScenario(`scenarios/bugs/${bug}.yaml`);
-  return new Map(SEEDS.map((seed) => [seed, Object.keys(run(scenario, { seed, bugs }).violationCounts).sort()]));
-}
-
-function describeSwitch(bug: KafkaBug, mechanism: string): void {
-  describe(bug, () => {
-    const named = caughtBy(bug);
-
-    it(`with the switch a sweep finds ${named[0] ?? "?"}: ${mechanism}`, () => {
-      const broken = sweep(bug, [bug]);
-      const finding = [...broken].filter(([, invariants]) => invariants.includes(named[0] as string)).map(([seed]) => seed);
-      expect(finding.length, `seeds that found ${named[0]}: ${JSON.stringify([...broken])}`).toBeGreaterThan(0);
-      // Whatever the switch breaks, the catalog names (no liveness failure, no unlisted invariant).
-      for (const invariants of broken.values()) for (const invariant of invariants) expect(named).toContain(invariant);
-    });
-
-    it("without the switch the same sweep finds nothing", () => {
-      const broken = sweep(bug, []);
-      expect([...broken].filter(([, invariants]) => invariants.length > 0)).toEqual([]);
-    });
-  });
-}
 
 describeSwitch(KAFKA_BUGS.noSequenceCheck, "a produce request held in the network lands after its batch left the 5-batch cache and is appended again");
 describeSwitch(KAFKA_BUGS.noEpochCheck, "a held request of an old epoch's sequence 0 lands after the producer bumped its epoch again and is appended again");
