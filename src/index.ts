@@ -17,6 +17,6 @@ export { SYSTEMS, allBugSwitches, type BugSwitch, type SystemModel } from "./sys
 export { EOSIM_VERSION } from "./version.js";
 export * from "../sim/index.js";
 export { Network, type NetworkOptions, type LatencyModel, type PartitionShape, type MessageMatch } from "./network/index.js";
-export { KafkaHarness, batchOf, type HarnessOptions, type ReplicaSnapshot, type ScriptedRequest } from "./systems/kafka/harness.js";
+export { KafkaHarness, batchOf, type HarnessOptions, type ReplicaSnapshot, type ScriptedRequest, type TransactionStateView } from "./systems/kafka/harness.js";
 export type { KafkaRequest, KafkaResponse, RecordBatch, PartitionState } from "./nodes/kafka/protocol.js";
 export { KAFKA_ERRORS, type KafkaError } from "./nodes/kafka/errors.js";

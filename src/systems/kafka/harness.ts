@@ -7,17 +7,30 @@ import type { Fault } from "../../faults/fault.js";
 import { Network, type NetworkOptions } from "../../network/network.js";
 import type { Broker } from "../../nodes/kafka/broker.js";
 import type { Controller } from "../../nodes/kafka/controller.js";
-import { brokerNode, CONTROLLER_NODE } from "../../nodes/kafka/names.js";
-import type { KafkaMessage, KafkaRequest, KafkaResponse, RecordBatch } from "../../nodes/kafka/protocol.js";
+import type { GroupCoordinator } from "../../nodes/kafka/group/coordinator.js";
+import { brokerIdOf, brokerNode, CONTROLLER_NODE } from "../../nodes/kafka/names.js";
+import type { CoordinatorType, KafkaMessage, KafkaRequest, KafkaResponse, PartitionOffset, RecordBatch } from "../../nodes/kafka/protocol.js";
 import type { Replica } from "../../nodes/kafka/replica.js";
-import { addKafkaCluster, brokerIds, clusterNodeIds } from "./cluster.js";
+import type { AbortedTxn } from "../../nodes/kafka/transaction-index.js";
+import type { TransactionCoordinator } from "../../nodes/kafka/txn/coordinator.js";
+import { GROUP_METADATA_TOPIC, TRANSACTION_STATE_TOPIC } from "../../nodes/kafka/txn/protocol.js";
+import { partitionFor } from "../../nodes/kafka/txn/transaction-log.js";
+import { addKafkaCluster, brokerIds, clusterNodeIds, internalTopics } from "./cluster.js";
 import { kafkaClusterSchema, type KafkaCluster, type KafkaClusterInput } from "./config.js";
+
+/** What `transactionState` returns (the coordinator's accessor). */
+export type TransactionStateView = NonNullable<ReturnType<TransactionCoordinator["transactionState"]>>;
 
 /** A request as a script writes it: the harness assigns the correlation id. */
 export type ScriptedRequest = KafkaRequest extends infer R ? (R extends KafkaRequest ? Omit<R, "correlationId"> : never) : never;
 
 export interface HarnessOptions {
   readonly cluster?: Omit<KafkaClusterInput, "kind">;
+  /**
+   * Host the transaction and group coordinators on the brokers and create their internal topics
+   * (`__transaction_state`, `__consumer_offsets`). Off by default: data-plane tests need neither.
+   */
+  readonly coordinators?: boolean;
   readonly seed?: number;
   readonly bugs?: readonly string[];
   readonly network?: NetworkOptions;
@@ -30,6 +43,7 @@ export interface ReplicaSnapshot {
   readonly leaderEpoch: number;
   readonly logEndOffset: number;
   readonly highWatermark: number;
+  readonly lastStableOffset: number;
   readonly batches: readonly RecordBatch[];
 }
 
@@ -58,13 +72,15 @@ export class KafkaHarness {
   readonly cluster: KafkaCluster;
   readonly faults: FaultInjector;
   private readonly clients = new Map<string, ScriptedClient>();
+  private readonly withCoordinators: boolean;
   private nextCorrelationId = 1;
 
   constructor(options: HarnessOptions = {}) {
     this.cluster = kafkaClusterSchema.parse({ kind: "kafka", ...options.cluster });
     this.sim = new Simulation({ seed: options.seed ?? 1, bugs: options.bugs ?? [] });
     this.network = new Network(this.sim, options.network ?? { latency: { model: "constant", ms: 1 } });
-    addKafkaCluster(this.sim, this.cluster, new ReplicationInvariants(this.sim.assert));
+    this.withCoordinators = options.coordinators ?? false;
+    addKafkaCluster(this.sim, this.cluster, new ReplicationInvariants(this.sim.assert), { coordinators: this.withCoordinators });
     this.faults = new FaultInjector(this.sim, this.network, clusterNodeIds(this.cluster));
   }
 
@@ -123,9 +139,51 @@ export class KafkaHarness {
     this.faults.apply({ ...fault, atMs: this.sim.nowUs / 1000 });
   }
 
-  /** Runs until every partition has a leader that knows it leads. */
+  /** Runs until every partition (the internal topics' too, with coordinators) has a leader that knows it leads. */
   waitForLeaders(maxMs = 30_000): boolean {
-    return this.runUntil(() => this.cluster.topics.every((t) => Array.from({ length: t.partitions }, (_, p) => p).every((p) => this.leaderOf(t.name, p) !== undefined)), maxMs);
+    const topics = this.withCoordinators ? [...this.cluster.topics, ...internalTopics(this.cluster)] : this.cluster.topics;
+    return this.runUntil(() => topics.every((t) => Array.from({ length: t.partitions }, (_, p) => p).every((p) => this.leaderOf(t.name, p) !== undefined)), maxMs);
+  }
+
+  // ── Coordinators (with `coordinators: true`) ──────────────────────────────────────────
+
+  /** The broker node that coordinates a transactional id or a group: the leader of its internal partition. */
+  coordinatorNode(keyType: CoordinatorType, key: string): string {
+    const [topic, partitions] = keyType === "TRANSACTION" ? [TRANSACTION_STATE_TOPIC, this.cluster.transactionStateLogNumPartitions] : [GROUP_METADATA_TOPIC, this.cluster.offsetsTopicNumPartitions];
+    return this.leaderNode(topic, partitionFor(key, partitions));
+  }
+
+  /** The transaction coordinator's view of a transactional id (state, producer id and epochs, partitions, pending state, coordinator epoch). */
+  transactionState(transactionalId: string): TransactionStateView | undefined {
+    return this.hostedCoordinator<TransactionCoordinator>(TRANSACTION_STATE_TOPIC, "TRANSACTION", transactionalId)?.transactionState(transactionalId);
+  }
+
+  /** The group coordinator's view of a group (state, generation, leader, members, protocol). */
+  group(groupId: string): ReturnType<GroupCoordinator["group"]> {
+    return this.hostedCoordinator<GroupCoordinator>(GROUP_METADATA_TOPIC, "GROUP", groupId)?.group(groupId);
+  }
+
+  /** A group's committed offsets, and the transactional offsets still waiting for their markers. */
+  groupOffsets(groupId: string): { committed: PartitionOffset[]; pendingTxn: Map<number, PartitionOffset[]> } | undefined {
+    const coordinator = this.hostedCoordinator<GroupCoordinator>(GROUP_METADATA_TOPIC, "GROUP", groupId);
+    return coordinator === undefined ? undefined : { committed: coordinator.committedOffsets(groupId), pendingTxn: coordinator.pendingTxnOffsets(groupId) };
+  }
+
+  /** The leader's aborted-transaction index of a partition (what read_committed fetches filter with). */
+  abortedTransactions(topic: string, partition: number): readonly AbortedTxn[] {
+    const leader = this.leaderOf(topic, partition);
+    return leader === undefined ? [] : (this.replica(leader, topic, partition)?.transactionIndex.all ?? []);
+  }
+
+  /** The leader's open transactions of a partition, as (producerId, firstOffset). */
+  ongoingTransactions(topic: string, partition: number): readonly { readonly producerId: number; readonly firstOffset: number }[] {
+    const leader = this.leaderOf(topic, partition);
+    return leader === undefined ? [] : (this.replica(leader, topic, partition)?.producers.ongoingTransactions ?? []);
+  }
+
+  private hostedCoordinator<T>(topic: string, keyType: CoordinatorType, key: string): T | undefined {
+    const leader = brokerIdOf(this.coordinatorNode(keyType, key));
+    return leader === undefined ? undefined : (this.broker(leader)?.hostedCoordinator(topic) as T | undefined);
   }
 
   broker(id: number): Broker | undefined {
@@ -168,6 +226,7 @@ export class KafkaHarness {
         leaderEpoch: replica.leaderEpoch,
         logEndOffset: replica.log.logEndOffset,
         highWatermark: replica.highWatermark,
+        lastStableOffset: replica.lastStableOffset,
         batches: replica.log.allBatches,
       });
     }
