@@ -4,6 +4,7 @@
  * promise of one) and list it in `benches` below.
  */
 import { pathToFileURL } from "node:url";
+import { runEosCopyBench } from "./eos-copy.js";
 import { runKafkaBench } from "./kafka.js";
 import { runKernelBench } from "./kernel.js";
 import { runSweepBench } from "./sweep.js";
@@ -27,6 +28,7 @@ export const benches: readonly Bench[] = [
   { name: "kernel/hold", run: runKernelBench },
   { name: "sweep", run: runSweepBench },
   { name: "kafka/idempotent-producer", run: runKafkaBench },
+  { name: "kafka/eos-copy", run: runEosCopyBench },
 ];
 
 export async function runBenches(filters: readonly string[] = []): Promise<BenchResult[]> {
