@@ -1,13 +1,15 @@
 /**
- * `check-determinism`: every seed runs twice, first in the main thread, then in a worker thread,
- * and the two traces must agree record by record. The main run keeps its per-record running
- * hashes (trace listener) and its records; the worker compares its own hashes with them as it
- * runs and reports the first record where they part, so both records can be printed.
+ * `check-determinism`: every seed runs twice, first in the main thread, then in a sweep worker (a
+ * child process by default, or a worker thread), and the two traces must agree record by record.
+ * The main run keeps its per-record running hashes (trace listener) and its records; the worker
+ * compares its own hashes with them as it runs and reports the first record where they part, so
+ * both records can be printed.
  */
 import { prepareRun } from "../run/run.js";
 import type { Scenario } from "../scenario/load.js";
 import { TraceFingerprint } from "./fingerprint.js";
 import { WorkerPool } from "./pool.js";
+import type { WorkerIsolation } from "./protocol.js";
 import type { SeedItem, SeedList } from "./seeds.js";
 
 export interface DeterminismOptions {
@@ -15,6 +17,8 @@ export interface DeterminismOptions {
   readonly seeds: SeedList;
   readonly bugs?: readonly string[];
   readonly workerImports?: readonly string[];
+  /** Child process (default) or worker thread. */
+  readonly isolation?: WorkerIsolation;
   /** Called after each seed's comparison. */
   readonly onSeed?: (check: SeedDeterminism) => void;
 }
@@ -42,7 +46,10 @@ export interface SeedDeterminism {
 export async function checkDeterminism(options: DeterminismOptions): Promise<SeedDeterminism[]> {
   const { scenario, seeds } = options;
   const bugs = [...(options.bugs ?? [])];
-  const pool = await WorkerPool.start({ scenarioFile: scenario.file, scenarioSource: scenario.source, imports: options.workerImports ?? [] }, 1);
+  const pool = await WorkerPool.start(
+    { scenarioFile: scenario.file, scenarioSource: scenario.source, imports: options.workerImports ?? [] },
+    { size: 1, ...(options.isolation ? { isolation: options.isolation } : {}) },
+  );
   const checks: SeedDeterminism[] = [];
   try {
     // Pipelined: the worker checks seed k while the main thread runs seed k+1.

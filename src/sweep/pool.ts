@@ -1,15 +1,41 @@
 /**
- * A fixed set of worker threads that run seeds. Tasks queue; an idle worker takes the first
- * task it may run (a task can ask to avoid one worker: a determinism re-check runs elsewhere
- * than the first run when there is an elsewhere). A worker that dies fails its task as an
- * internal error and is replaced.
+ * A fixed set of workers (child processes by default, or worker threads) that run seeds. Tasks
+ * queue; an idle worker takes the first task it may run (a task can ask to avoid one worker: a
+ * determinism re-check runs elsewhere than the first run when there is an elsewhere). Each
+ * worker is sent up to TASKS_AHEAD tasks at once, so it starts the next seed as soon as one is
+ * done instead of waiting a round trip through this (possibly descheduled) process. A worker
+ * that dies fails the task it was running as an internal error, and is replaced; the tasks
+ * waiting behind it go back to the queue.
  */
-import type { Worker } from "node:worker_threads";
-import type { FromWorker, SeedRunOutput, SeedTask, ToWorker, WorkerSetup } from "./protocol.js";
-import { spawnSweepWorker } from "./spawn-worker.js";
+import { availableParallelism } from "node:os";
+import type { FromWorker, SeedRunOutput, SeedTask, WorkerIsolation, WorkerSetup } from "./protocol.js";
+import { spawnSweepWorker, type SweepWorker } from "./spawn-worker.js";
 
 /** How a task ended, and on which worker (0-based). */
 export type TaskOutcome = { readonly worker: number } & ({ readonly ok: true; readonly output: SeedRunOutput } | { readonly ok: false; readonly error: string });
+
+export interface PoolOptions {
+  readonly size: number;
+  /** Default: child processes. */
+  readonly isolation?: WorkerIsolation;
+  /** V8 flags of each child process; default: workerV8Flags(size). */
+  readonly v8Flags?: readonly string[];
+}
+
+/**
+ * V8 flags of a sweep's child processes. A sweep allocates a seed's whole world and drops it a
+ * few milliseconds later: a young generation somewhat bigger than V8's default lets more of it
+ * die before a scavenge copies it (measured: less CPU per seed at 32 MB; at 64 MB the Kafka
+ * scenarios got slower again). When there are as many workers as CPUs, garbage collection stays
+ * on each worker's own thread: V8's parallel GC helpers would only compete with the other
+ * workers for the same cores. With fewer workers than CPUs the helpers use the idle ones.
+ */
+export function workerV8Flags(workers: number, cpus: number = availableParallelism()): string[] {
+  return ["--max-semi-space-size=32", ...(workers >= cpus ? ["--single-threaded-gc"] : [])];
+}
+
+/** Tasks sent to a worker at once: the one it runs and the next, already in its inbox. */
+const TASKS_AHEAD = 2;
 
 interface Queued {
   readonly id: number;
@@ -20,9 +46,10 @@ interface Queued {
 
 interface Slot {
   readonly index: number;
-  worker: Worker;
+  worker: SweepWorker;
   ready: boolean;
-  running: Queued | undefined;
+  /** Tasks sent and not yet answered, in the order sent: the first is the one running. */
+  sent: Queued[];
 }
 
 /** Replacements for dead workers before the pool gives up (a worker that dies at once would loop forever). */
@@ -35,19 +62,23 @@ export class WorkerPool {
   private respawnsLeft: number;
   private closed = false;
   private brokenReason: string | undefined;
+  private readonly isolation: WorkerIsolation;
+  private readonly v8Flags: readonly string[];
 
   private constructor(
     private readonly setup: WorkerSetup,
-    size: number,
+    options: PoolOptions,
   ) {
-    this.respawnsLeft = size * RESPAWNS_PER_WORKER;
+    this.respawnsLeft = options.size * RESPAWNS_PER_WORKER;
+    this.isolation = options.isolation ?? "process";
+    this.v8Flags = options.v8Flags ?? workerV8Flags(options.size);
   }
 
-  /** Starts `size` workers and waits until each has imported its modules and parsed the scenario. */
-  static async start(setup: WorkerSetup, size: number): Promise<WorkerPool> {
-    const pool = new WorkerPool(setup, size);
+  /** Starts the workers and waits until each has imported its modules and parsed the scenario. */
+  static async start(setup: WorkerSetup, options: PoolOptions): Promise<WorkerPool> {
+    const pool = new WorkerPool(setup, options);
     try {
-      await Promise.all(Array.from({ length: size }, (_, index) => pool.spawn(index)));
+      await Promise.all(Array.from({ length: options.size }, (_, index) => pool.spawn(index)));
     } catch (error) {
       await pool.close();
       throw error;
@@ -57,6 +88,11 @@ export class WorkerPool {
 
   get size(): number {
     return this.slots.length;
+  }
+
+  /** Tasks the pool can hold in its workers at once: callers that queue this many keep every worker busy. */
+  get capacity(): number {
+    return this.slots.length * TASKS_AHEAD;
   }
 
   /** Runs one seed on some worker (not `avoidWorker` if another worker exists). */
@@ -74,11 +110,11 @@ export class WorkerPool {
   }
 
   private spawn(index: number): Promise<void> {
-    const worker = spawnSweepWorker(this.setup);
-    const slot: Slot = { index, worker, ready: false, running: undefined };
+    const worker = spawnSweepWorker({ isolation: this.isolation, v8Flags: this.v8Flags });
+    const slot: Slot = { index, worker, ready: false, sent: [] };
     this.slots[index] = slot;
     return new Promise((resolve, reject) => {
-      worker.on("message", (message: FromWorker) => {
+      worker.onMessage((message: FromWorker) => {
         switch (message.type) {
           case "ready":
             slot.ready = true;
@@ -95,37 +131,42 @@ export class WorkerPool {
             return;
         }
       });
-      worker.on("error", (error) => {
+      worker.onError((error) => {
         if (!slot.ready) reject(new Error(`sweep worker could not start: ${error.stack ?? error.message}`));
         else this.died(slot, `worker ${index} died: ${error.stack ?? error.message}`);
       });
-      worker.on("exit", (code) => {
-        if (!slot.ready) reject(new Error(`sweep worker exited with code ${code} before it was ready`));
-        else if (!this.closed && this.slots[index] === slot) this.died(slot, `worker ${index} exited with code ${code}`);
+      worker.onExit((code, signal) => {
+        const how = signal === null ? `with code ${code}` : `on signal ${signal}`;
+        if (!slot.ready) reject(new Error(`sweep worker exited ${how} before it was ready`));
+        else if (!this.closed && this.slots[index] === slot) this.died(slot, `worker ${index} exited ${how}`);
       });
+      worker.send({ type: "setup", setup: this.setup });
     });
   }
 
   private finish(slot: Slot, message: Extract<FromWorker, { type: "done" | "failed" }>): void {
-    const running = slot.running;
-    if (running === undefined || running.id !== message.id) return;
-    slot.running = undefined;
-    running.resolve(message.type === "done" ? { worker: slot.index, ok: true, output: message.output } : { worker: slot.index, ok: false, error: message.error });
+    const at = slot.sent.findIndex((queued) => queued.id === message.id);
+    if (at < 0) return;
+    const [queued] = slot.sent.splice(at, 1) as [Queued];
+    queued.resolve(message.type === "done" ? { worker: slot.index, ok: true, output: message.output } : { worker: slot.index, ok: false, error: message.error });
     this.dispatch();
   }
 
   private died(slot: Slot, reason: string): void {
     if (this.slots[slot.index] !== slot) return;
-    const running = slot.running;
-    slot.running = undefined;
+    const [running, ...waiting] = slot.sent;
+    slot.sent = [];
     slot.ready = false;
     running?.resolve({ worker: slot.index, ok: false, error: reason });
+    // The tasks behind it never started: another worker (or the replacement) runs them.
+    this.queue.unshift(...waiting);
     if (this.closed) return;
     if (this.respawnsLeft-- > 0) {
       this.spawn(slot.index).catch((error: unknown) => this.breakDown(error instanceof Error ? error.message : String(error)));
     } else {
       this.breakDown(`${reason}; no replacements left`);
     }
+    this.dispatch();
   }
 
   /** No worker can run anything any more: every queued task fails. */
@@ -136,14 +177,16 @@ export class WorkerPool {
   }
 
   private dispatch(): void {
-    for (const slot of this.slots) {
-      if (!slot.ready || slot.running !== undefined) continue;
-      const i = this.queue.findIndex((q) => q.avoidWorker !== slot.index || !this.slots.some((s) => s.ready && s.index !== slot.index));
-      if (i < 0) continue;
-      const [queued] = this.queue.splice(i, 1) as [Queued];
-      slot.running = queued;
-      const message: ToWorker = { type: "run", id: queued.id, task: queued.task };
-      slot.worker.postMessage(message, queued.task.compareTo ? [queued.task.compareTo.buffer as ArrayBuffer] : []);
+    for (let round = 0; round < TASKS_AHEAD; round++) {
+      // Round by round, so the first worker does not take every task while the others idle.
+      for (const slot of this.slots) {
+        if (!slot.ready || slot.sent.length > round) continue;
+        const i = this.queue.findIndex((q) => q.avoidWorker !== slot.index || !this.slots.some((s) => s.ready && s.index !== slot.index));
+        if (i < 0) continue;
+        const [queued] = this.queue.splice(i, 1) as [Queued];
+        slot.sent.push(queued);
+        slot.worker.send({ type: "run", id: queued.id, task: queued.task });
+      }
     }
   }
 }

@@ -1,8 +1,17 @@
-/** Messages between a sweep and its worker threads (structured-cloned plain data). */
+/** Messages between a sweep and its workers (structured-cloned plain data, over IPC or a MessagePort). */
 import type { RunResult } from "../run/result.js";
 import type { Divergence } from "./fingerprint.js";
 
-/** The worker's `workerData`: the scenario as text (so every thread runs the same bytes) and modules to import first. */
+/**
+ * What a sweep worker is: a child process (the default: its own heap, garbage collector,
+ * allocator and address space, so two workers share nothing but the CPUs) or a worker thread
+ * of the sweep's own process.
+ */
+export type WorkerIsolation = "process" | "thread";
+
+export const WORKER_ISOLATIONS: readonly WorkerIsolation[] = ["process", "thread"];
+
+/** A worker's first message: the scenario as text (so every worker runs the same bytes) and modules to import first. */
 export interface WorkerSetup {
   readonly scenarioFile: string;
   readonly scenarioSource: string;
@@ -20,7 +29,8 @@ export interface SeedTask {
   readonly compareTo?: Uint32Array;
 }
 
-export type ToWorker = { readonly type: "run"; readonly id: number; readonly task: SeedTask };
+/** A worker runs its tasks one at a time, in the order they were sent. */
+export type ToWorker = { readonly type: "setup"; readonly setup: WorkerSetup } | { readonly type: "run"; readonly id: number; readonly task: SeedTask };
 
 /** What a run produced. */
 export interface SeedRunOutput {

@@ -1,6 +1,7 @@
 /**
- * Seed sweeps: run a scenario over a list of seeds in worker threads, collect verdicts,
- * coverage (sometimes / reachable hits) and determinism re-checks.
+ * Seed sweeps: run a scenario over a list of seeds in workers (child processes by default, or
+ * worker threads), collect verdicts, coverage (sometimes / reachable hits) and determinism
+ * re-checks.
  *
  * Re-checks (FoundationDB style): each seed is picked with probability `recheckRatio` (5% by
  * default; at least one seed per sweep), from an Rng seeded by the scenario's content hash, the
@@ -16,6 +17,7 @@ import { wallClockMs } from "../run/wall-clock.js";
 import type { Scenario } from "../scenario/load.js";
 import { EOSIM_VERSION } from "../version.js";
 import { WorkerPool, type TaskOutcome } from "./pool.js";
+import type { WorkerIsolation } from "./protocol.js";
 import type { SeedList } from "./seeds.js";
 
 export const DEFAULT_RECHECK_RATIO = 0.05;
@@ -25,8 +27,10 @@ export interface SweepOptions {
   readonly seeds: SeedList;
   /** Bug switches added to the scenario's own. */
   readonly bugs?: readonly string[];
-  /** Worker threads; default: os.availableParallelism(). */
+  /** Workers; default: os.availableParallelism(). */
   readonly jobs?: number;
+  /** Child processes (default) or worker threads. */
+  readonly isolation?: WorkerIsolation;
   /** Start no new seed once one has failed. */
   readonly stopOnFirst?: boolean;
   /** Fraction of seeds run twice to check determinism (at least one seed either way). Default 0.05. */
@@ -158,7 +162,10 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
     wallMs: Math.round(wallClockMs() - started),
   });
   if (seeds.size === 0) return summary([], [], []);
-  const pool = await WorkerPool.start({ scenarioFile: scenario.file, scenarioSource: scenario.source, imports: options.workerImports ?? [] }, jobs);
+  const pool = await WorkerPool.start(
+    { scenarioFile: scenario.file, scenarioSource: scenario.source, imports: options.workerImports ?? [] },
+    { size: jobs, ...(options.isolation ? { isolation: options.isolation } : {}) },
+  );
 
   const outcomes: SeedOutcome[] = [];
   /** First runs that completed (errors are not re-checked), by position: what a re-check compares. */
@@ -215,7 +222,8 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
       const picked = picker.next();
       const running: Promise<void> = runPosition(position, picked).finally(() => inflight.delete(running));
       inflight.add(running);
-      if (inflight.size >= 2 * jobs) await Promise.race(inflight);
+      // One seed more per worker than the workers hold: a worker never waits for this loop to queue its next seed.
+      if (inflight.size >= pool.capacity + jobs) await Promise.race(inflight);
     }
     await Promise.all(inflight);
     if (rechecks.length === 0 && results.size > 0) {

@@ -1,6 +1,7 @@
 /**
- * Seed sweeps in worker threads: verdicts, determinism across threads, re-checks that catch
- * injected nondeterminism, coverage aggregation, --stop-on-first. Small scenarios: CI time.
+ * Seed sweeps in child processes (and worker threads): verdicts, determinism across processes
+ * and threads, re-checks that catch injected nondeterminism, coverage aggregation,
+ * --stop-on-first, crashed workers. Small scenarios: CI time.
  */
 import { describe, expect, it } from "vitest";
 import { run } from "../../src/run/run.js";
@@ -13,12 +14,12 @@ import { PB_SMALL_YAML } from "./fixtures/scenarios.js";
 const pbSmall = parseScenario(PB_SMALL_YAML, "pb-small.yaml");
 
 describe("sweep", () => {
-  it("runs seeds in worker threads with the same trace hash as the main thread, and aggregates coverage as the runs report it", async () => {
+  it("runs seeds in child processes with the same trace hash as the main thread, and aggregates coverage as the runs report it", async () => {
     const summary = await runSweep({ scenario: pbSmall, seeds: SeedList.parse("1..6"), jobs: 2 });
     expect(summary.outcomes.map((o) => o.seed)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(summary.jobs).toBe(2);
     const inMain = [1, 2, 3, 4, 5, 6].map((seed) => run(pbSmall, { seed }));
-    // Determinism across threads: each worker-thread hash equals the main-thread hash.
+    // Determinism across processes: each worker process's hash equals the main thread's.
     expect(summary.outcomes.map((o) => o.traceHash)).toEqual(inMain.map((r) => r.traceHash));
     expect(summary.outcomes.every((o) => o.verdict === "pass" && o.exitCode === 0)).toBe(true);
     expect(sweepExitCodes(summary).every((code) => code === 0)).toBe(true);
@@ -33,6 +34,30 @@ describe("sweep", () => {
     // At least one seed is re-run to check determinism, and it agreed.
     expect(summary.rechecks.length).toBeGreaterThanOrEqual(1);
     expect(summary.rechecks.every((r) => r.match)).toBe(true);
+  });
+
+  it("worker threads trace every seed as the main thread and child processes do", async () => {
+    const seeds = SeedList.parse("1..4");
+    const inThreads = await runSweep({ scenario: pbSmall, seeds, jobs: 2, isolation: "thread" });
+    const inProcesses = await runSweep({ scenario: pbSmall, seeds, jobs: 2, isolation: "process" });
+    const inMain = [1, 2, 3, 4].map((seed) => run(pbSmall, { seed }).traceHash);
+    expect(inThreads.outcomes.map((o) => o.traceHash)).toEqual(inMain);
+    expect(inProcesses.outcomes.map((o) => o.traceHash)).toEqual(inMain);
+    expect(inThreads.rechecks.every((r) => r.match)).toBe(true);
+  });
+
+  it("a worker process that dies fails the seed it was running (exit 70); the seeds sent behind it run on its replacement", async () => {
+    const crashing = parseScenario(counterScenarioYaml({ leak: false, exitOnSeed: 2 }), "counter-crashing.yaml");
+    const summary = await runSweep({ scenario: crashing, seeds: SeedList.parse("1..5"), jobs: 1, recheckRatio: 0, workerImports: [COUNTER_SYSTEM_MODULE] });
+    expect(summary.outcomes.map((o) => [o.seed, o.verdict])).toEqual([
+      [1, "pass"],
+      [2, "error"],
+      [3, "pass"],
+      [4, "pass"],
+      [5, "pass"],
+    ]);
+    expect(summary.outcomes[1]?.error).toBe("worker 0 exited with code 9");
+    expect(summary.outcomes.slice(2).map((o) => o.traceHash)).toEqual([3, 4, 5].map((seed) => run(crashing, { seed }).traceHash));
   });
 
   it("a bug switch: failing seeds are grouped by invariant, with exit code 1", async () => {
