@@ -74,11 +74,19 @@ function needsCoordinators(clients: Clients): boolean {
   return clients.txnWriters.length > 0 || clients.copiers.length > 0 || clients.readers.some(([, config]) => config.groupId !== undefined);
 }
 
-function txnProducerOptionsOf(id: string, config: KafkaTxnWriterConfig) {
+/**
+ * The transaction version a client uses: its own, capped at the cluster's finalized feature
+ * level (the Java client learns it from ApiVersions and uses version 2 only when the brokers have it).
+ */
+function clientTransactionVersion(client: 1 | 2, cluster: KafkaCluster): 1 | 2 {
+  return client <= cluster.transactionVersion ? client : cluster.transactionVersion;
+}
+
+function txnProducerOptionsOf(id: string, config: KafkaTxnWriterConfig, cluster: KafkaCluster) {
   return {
     clientId: id,
     transactionTimeoutMs: config.transactionTimeoutMs,
-    transactionVersion: config.transactionVersion,
+    transactionVersion: clientTransactionVersion(config.transactionVersion, cluster),
     lingerMs: config.lingerMs,
     requestTimeoutMs: config.requestTimeoutMs,
     deliveryTimeoutMs: config.deliveryTimeoutMs,
@@ -160,12 +168,12 @@ export const kafka: SystemModel<KafkaCluster, KafkaClient> = {
     {
       name: KAFKA_BUGS.noMarkerEpochCheck,
       description: "A transaction marker with a producer epoch below the partition's is written: a late marker of an earlier transaction ends the current one.",
-      caughtBy: ["uncommitted-read", "aborted-read", "torn-transaction"],
+      caughtBy: ["uncommitted-read", "aborted-read", "torn-transaction", "lost-write"],
     },
     {
       name: KAFKA_BUGS.noCoordinatorEpochCheck,
-      description: "A marker from a coordinator with an older coordinator epoch is written: a deposed coordinator's late marker ends a transaction its successor decided otherwise.",
-      caughtBy: ["uncommitted-read", "aborted-read", "torn-transaction"],
+      description: "A marker from a coordinator with an older coordinator epoch is written: a deposed coordinator's late marker ends the producer's next transaction (transaction version 1 keeps the producer epoch across transactions).",
+      caughtBy: ["uncommitted-read", "aborted-read", "torn-transaction", "lost-write"],
     },
     {
       name: KAFKA_BUGS.noPartitionVerification,
@@ -237,7 +245,7 @@ export const kafka: SystemModel<KafkaCluster, KafkaClient> = {
         sendsPerTxn: { min: config.sendsPerTxnMin, max: Math.max(config.sendsPerTxnMin, config.sendsPerTxnMax) },
         abortRatio: config.abortRatio,
         ...(config.keyCount === undefined ? {} : { keyCount: config.keyCount }),
-        producer: txnProducerOptionsOf(id, config),
+        producer: txnProducerOptionsOf(id, config, cluster),
         workload,
       }));
     }
@@ -251,7 +259,7 @@ export const kafka: SystemModel<KafkaCluster, KafkaClient> = {
         commitIntervalMs: config.commitIntervalMs,
         maxPollRecords: config.maxPollRecords,
         transactionTimeoutMs: config.transactionTimeoutMs,
-        transactionVersion: config.transactionVersion,
+        transactionVersion: clientTransactionVersion(config.transactionVersion, cluster),
         abortRatio: config.abortRatio,
         producer: { clientId: `${id}/producer`, requestTimeoutMs: config.requestTimeoutMs },
         consumer: { clientId: `${id}/consumer`, requestTimeoutMs: config.requestTimeoutMs, sessionTimeoutMs: config.sessionTimeoutMs, heartbeatIntervalMs: config.heartbeatIntervalMs },
