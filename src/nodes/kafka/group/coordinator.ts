@@ -11,7 +11,7 @@ import { groupCoordinatorConfig, type GroupCoordinatorConfig } from "./config.js
 import { groupMetadataRecord, loadedGroupState, loadGroupPartition, offsetCommitRecord, toKafkaRecord, type GroupLogRecord, type GroupMetadataValue, type LoadedGroupPartition } from "./group-log.js";
 import { GroupMetadata, IllegalGroupStateError, newMember, type GroupSummary, type PendingReply } from "./group-metadata.js";
 import { GroupMembership, validateCurrentMember, type GroupHost } from "./membership.js";
-import type { CommitRecord, OffsetAndMetadata } from "./offsets.js";
+import { keyOf, type CommitRecord, type OffsetAndMetadata } from "./offsets.js";
 
 /**
  * The group coordinator a broker hosts (Kafka's classic GroupCoordinator and
@@ -303,24 +303,30 @@ export class GroupCoordinator implements HostedCoordinator {
     const commitTimestampMs = this.nowMs();
     const staged = offsets.map((o) => ({ topicPartition: { topic: o.topic, partition: o.partition }, offsetAndMetadata: { offset: o.offset, commitTimestampMs } }));
     const pendingUntilMarker = txn !== undefined && !this.bugs(GROUP_BUGS.offsetsOutsideTxn);
-    if (pendingUntilMarker) group.offsets.prepareTxnOffsetCommit(txn.producerId, staged);
-    else group.offsets.prepareOffsetCommit(staged);
+    const replaced = pendingUntilMarker ? group.offsets.prepareTxnOffsetCommit(txn.producerId, staged) : new Map<string, CommitRecord>();
+    if (!pendingUntilMarker) group.offsets.prepareOffsetCommit(staged);
     const records = staged.map((s) => offsetCommitRecord(group.groupId, s.topicPartition, s.offsetAndMetadata.offset, commitTimestampMs));
     this.append(group.groupId, records, pendingUntilMarker ? txn : undefined, (appendError, baseOffset) => {
       const error = offsetCommitErrorForAppend(appendError);
-      if (!group.is("Dead")) this.settleStagedOffsets(group, staged, error === "NONE" ? baseOffset : undefined, pendingUntilMarker ? txn?.producerId : undefined);
+      if (!group.is("Dead")) this.settleStagedOffsets(group, staged, error === "NONE" ? baseOffset : undefined, pendingUntilMarker ? txn?.producerId : undefined, replaced);
       this.services.ctx.trace("offset.commit", { group: group.groupId, latencyUs: this.services.ctx.monotonicClockUs() - reply.receivedUs, transactional: txn !== undefined });
       this.answerCommit(reply, api, offsets, error);
     });
   }
 
   /** After the append: record where the commit sits (or install it), or forget it when the append failed. */
-  private settleStagedOffsets(group: GroupMetadata, staged: readonly { topicPartition: TopicPartition; offsetAndMetadata: OffsetAndMetadata }[], baseOffset: number | undefined, producerId: number | undefined): void {
+  private settleStagedOffsets(
+    group: GroupMetadata,
+    staged: readonly { topicPartition: TopicPartition; offsetAndMetadata: OffsetAndMetadata }[],
+    baseOffset: number | undefined,
+    producerId: number | undefined,
+    replaced: ReadonlyMap<string, CommitRecord>,
+  ): void {
     for (const s of staged) {
       const record: CommitRecord = { ...s, appendedBatchOffset: baseOffset };
       if (producerId !== undefined) {
         if (baseOffset !== undefined) group.offsets.onTxnOffsetCommitAppend(producerId, record);
-        else group.offsets.failPendingTxnOffsetCommit(producerId, s.topicPartition);
+        else group.offsets.failPendingTxnOffsetCommit(producerId, s.topicPartition, replaced.get(keyOf(s.topicPartition)));
       } else if (baseOffset !== undefined) group.offsets.onOffsetCommitAppend(record);
       else group.offsets.failPendingOffsetWrite(s.topicPartition, s.offsetAndMetadata);
     }

@@ -97,13 +97,25 @@ export class GroupOffsets {
 
   // ── transactional commits ──
 
-  prepareTxnOffsetCommit(producerId: number, offsets: readonly { topicPartition: TopicPartition; offsetAndMetadata: OffsetAndMetadata }[]): void {
+  /**
+   * Stages the producer's offsets as pending and returns what they replaced: the same producer's
+   * previous transaction may still wait for its marker (its next commit is then refused), and a
+   * failed append must give those offsets back.
+   */
+  prepareTxnOffsetCommit(producerId: number, offsets: readonly { topicPartition: TopicPartition; offsetAndMetadata: OffsetAndMetadata }[]): Map<string, CommitRecord> {
     let pending = this.pendingTransactionalOffsetCommits.get(producerId);
     if (pending === undefined) {
       pending = new Map();
       this.pendingTransactionalOffsetCommits.set(producerId, pending);
     }
-    for (const o of offsets) pending.set(keyOf(o.topicPartition), { ...o, appendedBatchOffset: undefined });
+    const replaced = new Map<string, CommitRecord>();
+    for (const o of offsets) {
+      const key = keyOf(o.topicPartition);
+      const previous = pending.get(key);
+      if (previous !== undefined) replaced.set(key, previous);
+      pending.set(key, { ...o, appendedBatchOffset: undefined });
+    }
+    return replaced;
   }
 
   /** The record is appended: remember where, if the commit is still pending (a marker may have resolved it). */
@@ -114,10 +126,12 @@ export class GroupOffsets {
     if (pending !== undefined && staged !== undefined && sameOffset(staged.offsetAndMetadata, record.offsetAndMetadata)) pending.set(key, record);
   }
 
-  failPendingTxnOffsetCommit(producerId: number, tp: TopicPartition): void {
+  /** The append failed: drop the staged offset, or put back the one it replaced. */
+  failPendingTxnOffsetCommit(producerId: number, tp: TopicPartition, replaced?: CommitRecord): void {
     const pending = this.pendingTransactionalOffsetCommits.get(producerId);
     if (pending === undefined) return;
-    pending.delete(keyOf(tp));
+    if (replaced !== undefined) pending.set(keyOf(tp), replaced);
+    else pending.delete(keyOf(tp));
     if (pending.size === 0) this.pendingTransactionalOffsetCommits.delete(producerId);
   }
 
@@ -158,6 +172,6 @@ export class GroupOffsets {
   }
 }
 
-function keyOf(tp: TopicPartition): string {
+export function keyOf(tp: TopicPartition): string {
   return partitionKey(tp.topic, tp.partition);
 }
