@@ -25,11 +25,13 @@ export interface CommitRecord {
  * Kafka's olderThan compares log positions and throws when one is unknown. A COMMIT marker can
  * find a transactional commit whose append has not reported back yet (the record is in the log,
  * before the marker: KAFKA-17507's window, where 3.x threw IllegalStateException); the model
- * treats an unknown position as the newest.
+ * treats an unknown position as the newest when it is the candidate, and a committed record
+ * whose position is still unknown (until its append reports back) as older than any later
+ * commit: otherwise it could never be replaced.
  */
 function olderThan(current: CommitRecord, candidate: CommitRecord): boolean {
   if (candidate.appendedBatchOffset === undefined) return true;
-  if (current.appendedBatchOffset === undefined) return false;
+  if (current.appendedBatchOffset === undefined) return true;
   return current.appendedBatchOffset < candidate.appendedBatchOffset;
 }
 
@@ -118,12 +120,14 @@ export class GroupOffsets {
     return replaced;
   }
 
-  /** The record is appended: remember where, if the commit is still pending (a marker may have resolved it). */
+  /** The record is appended: remember where, in the pending commit, or in the committed one if a marker applied it first. */
   onTxnOffsetCommitAppend(producerId: number, record: CommitRecord): void {
     const pending = this.pendingTransactionalOffsetCommits.get(producerId);
     const key = keyOf(record.topicPartition);
     const staged = pending?.get(key);
     if (pending !== undefined && staged !== undefined && sameOffset(staged.offsetAndMetadata, record.offsetAndMetadata)) pending.set(key, record);
+    const committed = this.committed.get(key);
+    if (committed !== undefined && committed.appendedBatchOffset === undefined && sameOffset(committed.offsetAndMetadata, record.offsetAndMetadata)) this.committed.set(key, record);
   }
 
   /** The append failed: drop the staged offset, or put back the one it replaced. */
