@@ -321,8 +321,9 @@ function endTransaction(cache: TransactionStateCache, args: EndTransactionArgs, 
   const useTv1 = !v2 || (noBumpPerTxn && metadata.pendingState === "PrepareEpochFence");
   const outcome = useTv1 ? endTransactionTv1(metadata, args, ctx) : endTransactionTv2(metadata, args, noBumpPerTxn, ctx);
   if (outcome.kind === "reply") {
-    // A retry answered from the state: TV2 hands back the current id and epoch.
-    return outcome.error === "NONE" && !useTv1 ? reply("NONE", metadata.producerId, metadata.producerEpoch) : reply(outcome.error);
+    // A retry answered from the state: TV2 hands back the current id and epoch (not under
+    // `no-epoch-bump-per-txn`, which answers like EndTxn v4 so the client keeps its sequences).
+    return outcome.error === "NONE" && !useTv1 && !noBumpPerTxn ? reply("NONE", metadata.producerId, metadata.producerEpoch) : reply(outcome.error);
   }
   return appendDecision(
     args.transactionalId,
@@ -558,8 +559,10 @@ function afterEndTxnAppend(
   const complete = metadata.prepareComplete(ctx.nowMs);
   const markerVersion: TransactionVersion = then.suppressedEpochBump ? 1 : metadata.clientTransactionVersion;
   const markers = markerWorkFor(append.transactionalId, append.coordinatorEpoch, then.result, metadata, complete, markerVersion);
-  // TV2 (EndTxn v5): the response names the id and epoch the producer continues with.
-  const reply = then.path === "tv2" ? replyWith("NONE", complete.producerId, complete.producerEpoch) : replyWith("NONE");
+  // TV2 (EndTxn v5): the response names the id and epoch the producer continues with. Under
+  // `no-epoch-bump-per-txn` there is no new epoch to name: the answer is EndTxn v4's, without
+  // them, so the client keeps its epoch and sequences (KAFKA-17754's setting).
+  const reply = then.path === "tv2" && !ctx.bugs.has(TXN_BUGS.noEpochBumpPerTxn) ? replyWith("NONE", complete.producerId, complete.producerEpoch) : replyWith("NONE");
   return { error: "NONE", reply, markers };
 }
 

@@ -243,7 +243,7 @@ describe("EndTxn under transaction version 2", () => {
     expect(next).toEqual(p);
     c.begin(ID, next, [TP0]);
     // The commit of transaction n, delayed, commits n + 1 before its producer asked.
-    expect(c.endTxn(ID, p, "COMMIT").reply).toMatchObject({ error: "NONE", producerEpoch: p.producerEpoch });
+    expect(c.endTxn(ID, p, "COMMIT").reply).toMatchObject({ error: "NONE", producerId: -1, producerEpoch: -1 });
     expect(c.metadata(ID).state).toBe("PrepareCommit");
   });
 

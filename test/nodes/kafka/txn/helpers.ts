@@ -157,7 +157,8 @@ export class CoordinatorDriver {
     expect(outcome.reply).toMatchObject({ api: "EndTxn", error: "NONE" });
     this.writeMarkers(outcome.markers as TxnMarkerWork);
     const reply = outcome.reply as EndTxnReply;
-    return this.config.transactionVersion >= 2 ? { producerId: reply.producerId, producerEpoch: reply.producerEpoch } : producer;
+    // As the Java client: adopt the id and epoch an EndTxn v5 answer names (-1 means none).
+    return this.config.transactionVersion >= 2 && reply.producerId !== -1 ? { producerId: reply.producerId, producerEpoch: reply.producerEpoch } : producer;
   }
 }
 
