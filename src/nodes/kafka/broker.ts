@@ -647,9 +647,28 @@ export class Broker implements Actor {
   }
 
   private routeToCoordinator(from: string, request: CoordinatorRequest): void {
+    if (request.type === "AddPartitionsToTxn" && brokerIdOf(from) === undefined) {
+      const refused = this.refusedClientPartitions(request.partitions);
+      if (refused !== undefined) return this.reply(from, { type: "AddPartitionsToTxnResponse", correlationId: request.correlationId, results: refused });
+    }
     const coordinator = this.coordinators.handlerFor(request);
     if (coordinator === undefined) return this.reply(from, coordinatorErrorResponse(request, "NOT_COORDINATOR"));
     coordinator.onRequest(from, request);
+  }
+
+  /**
+   * KafkaApis.handleAddPartitionsToTxnRequest's checks on a client's request (brokers' own
+   * verification requests skip them): internal topics are not the client's to write
+   * (TOPIC_AUTHORIZATION_FAILED), unknown partitions are UNKNOWN_TOPIC_OR_PARTITION, and then
+   * nothing is added: the valid partitions answer OPERATION_NOT_ATTEMPTED. Undefined when all pass.
+   */
+  private refusedClientPartitions(partitions: readonly TopicPartition[]): { topic: string; partition: number; error: KafkaError }[] | undefined {
+    const errors = partitions.map((tp): KafkaError => {
+      if (tp.topic === TRANSACTION_STATE_TOPIC || tp.topic === GROUP_METADATA_TOPIC) return "TOPIC_AUTHORIZATION_FAILED";
+      return tp.partition >= 0 && tp.partition < this.metadataPartitionCount(tp.topic) ? "NONE" : "UNKNOWN_TOPIC_OR_PARTITION";
+    });
+    if (errors.every((e) => e === "NONE")) return undefined;
+    return partitions.map((tp, i) => ({ topic: tp.topic, partition: tp.partition, error: errors[i] === "NONE" ? "OPERATION_NOT_ATTEMPTED" : (errors[i] as KafkaError) }));
   }
 
   /**
