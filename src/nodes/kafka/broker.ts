@@ -539,7 +539,7 @@ export class Broker implements Actor {
       }));
       this.reply(from, { type: "WriteTxnMarkersResponse", correlationId: request.correlationId, markers });
       targets.forEach(({ entry, tp }, index) => {
-        if (results[index]?.error === "NONE") this.coordinators.markerAppended(tp.topic, tp.partition, entry.producerId, entry.producerEpoch, entry.result);
+        if (results[index]?.error === "NONE") this.coordinators.markerAppended(tp.topic, tp.partition, entry.producerId, entry.producerEpoch, entry.result, entry.transactionVersion);
       });
     });
   }

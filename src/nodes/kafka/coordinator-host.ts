@@ -74,7 +74,7 @@ export interface HostedCoordinator {
    * A transaction marker landed on a partition of this coordinator's topic (the group
    * coordinator completes or discards pending transactional offsets on it).
    */
-  onMarkerAppended?(partition: number, producerId: number, producerEpoch: number, result: "COMMIT" | "ABORT"): void;
+  onMarkerAppended?(partition: number, producerId: number, producerEpoch: number, result: "COMMIT" | "ABORT", transactionVersion: number): void;
   /** The peer's connection broke (marker requests in flight are lost). */
   onDisconnect?(peer: string): void;
 }

@@ -39,8 +39,8 @@ export class CoordinatorRouter {
     for (const c of this.coordinators) if (c.topic === topic) c.onResign(partition, leaderEpoch);
   }
 
-  markerAppended(topic: string, partition: number, producerId: number, producerEpoch: number, result: TransactionResult): void {
-    for (const c of this.coordinators) if (c.topic === topic) c.onMarkerAppended?.(partition, producerId, producerEpoch, result);
+  markerAppended(topic: string, partition: number, producerId: number, producerEpoch: number, result: TransactionResult, transactionVersion: number): void {
+    for (const c of this.coordinators) if (c.topic === topic) c.onMarkerAppended?.(partition, producerId, producerEpoch, result, transactionVersion);
   }
 
   disconnected(peer: string): void {

@@ -134,11 +134,11 @@ export class GroupCoordinator implements HostedCoordinator {
   }
 
   /** A marker landed on one of the partitions: the producer's pending offsets of its groups are resolved. */
-  onMarkerAppended(partition: number, producerId: number, _producerEpoch: number, result: "COMMIT" | "ABORT"): void {
+  onMarkerAppended(partition: number, producerId: number, producerEpoch: number, result: "COMMIT" | "ABORT", transactionVersion: number): void {
     if (this.partitions.get(partition)?.status !== "active") return;
     for (const group of this.groupsOf(partition)) {
       if (!group.offsets.hasPendingTxnOffsets(producerId)) continue;
-      const completion = group.offsets.completePendingTxnOffsetCommit(producerId, result === "COMMIT");
+      const completion = group.offsets.completePendingTxnOffsetCommit(producerId, producerEpoch, transactionVersion, result === "COMMIT");
       this.services.ctx.assert.reachable(result === "COMMIT" ? GROUP_REACHABLE.txnOffsetsCommitted : GROUP_REACHABLE.txnOffsetsAborted);
       this.services.ctx.trace("group.txn-offsets", { group: group.groupId, producerId, result, resolved: completion.resolved.length, applied: completion.applied.length });
     }
@@ -303,12 +303,12 @@ export class GroupCoordinator implements HostedCoordinator {
     const commitTimestampMs = this.nowMs();
     const staged = offsets.map((o) => ({ topicPartition: { topic: o.topic, partition: o.partition }, offsetAndMetadata: { offset: o.offset, commitTimestampMs } }));
     const pendingUntilMarker = txn !== undefined && !this.bugs(GROUP_BUGS.offsetsOutsideTxn);
-    const replaced = pendingUntilMarker ? group.offsets.prepareTxnOffsetCommit(txn.producerId, staged) : new Map<string, CommitRecord>();
+    const replaced = pendingUntilMarker ? group.offsets.prepareTxnOffsetCommit(txn.producerId, txn.producerEpoch, staged) : new Map<string, CommitRecord>();
     if (!pendingUntilMarker) group.offsets.prepareOffsetCommit(staged);
     const records = staged.map((s) => offsetCommitRecord(group.groupId, s.topicPartition, s.offsetAndMetadata.offset, commitTimestampMs));
     this.append(group.groupId, records, pendingUntilMarker ? txn : undefined, (appendError, baseOffset) => {
       const error = offsetCommitErrorForAppend(appendError);
-      if (!group.is("Dead")) this.settleStagedOffsets(group, staged, error === "NONE" ? baseOffset : undefined, pendingUntilMarker ? txn?.producerId : undefined, replaced);
+      if (!group.is("Dead")) this.settleStagedOffsets(group, staged, error === "NONE" ? baseOffset : undefined, pendingUntilMarker ? txn : undefined, replaced);
       this.services.ctx.trace("offset.commit", { group: group.groupId, latencyUs: this.services.ctx.monotonicClockUs() - reply.receivedUs, transactional: txn !== undefined });
       this.answerCommit(reply, api, offsets, error);
     });
@@ -319,14 +319,14 @@ export class GroupCoordinator implements HostedCoordinator {
     group: GroupMetadata,
     staged: readonly { topicPartition: TopicPartition; offsetAndMetadata: OffsetAndMetadata }[],
     baseOffset: number | undefined,
-    producerId: number | undefined,
+    txn: TxnOfCommit | undefined,
     replaced: ReadonlyMap<string, CommitRecord>,
   ): void {
     for (const s of staged) {
       const record: CommitRecord = { ...s, appendedBatchOffset: baseOffset };
-      if (producerId !== undefined) {
-        if (baseOffset !== undefined) group.offsets.onTxnOffsetCommitAppend(producerId, record);
-        else group.offsets.failPendingTxnOffsetCommit(producerId, s.topicPartition, replaced.get(keyOf(s.topicPartition)));
+      if (txn !== undefined) {
+        if (baseOffset !== undefined) group.offsets.onTxnOffsetCommitAppend(txn.producerId, txn.producerEpoch, record);
+        else group.offsets.failPendingTxnOffsetCommit(txn.producerId, txn.producerEpoch, s.topicPartition, replaced.get(keyOf(s.topicPartition)));
       } else if (baseOffset !== undefined) group.offsets.onOffsetCommitAppend(record);
       else group.offsets.failPendingOffsetWrite(s.topicPartition, s.offsetAndMetadata);
     }

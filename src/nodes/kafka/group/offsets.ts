@@ -49,16 +49,20 @@ export interface TxnCompletion {
   readonly applied: readonly CommitRecord[];
 }
 
+const LOADED_EPOCH = -1;
+
 export class GroupOffsets {
   private readonly committed = new Map<string, CommitRecord>();
   private readonly pendingOffsetCommits = new Map<string, OffsetAndMetadata>();
-  private readonly pendingTransactionalOffsetCommits = new Map<number, Map<string, CommitRecord>>();
+  /** producerId → producer epoch of the commit → partition → the pending record. */
+  private readonly pendingTransactionalOffsetCommits = new Map<number, Map<number, Map<string, CommitRecord>>>();
 
   /** Installs what a load found (GroupMetadata.initializeOffsets). */
   initialize(committed: readonly CommitRecord[], pending: ReadonlyMap<number, readonly CommitRecord[]>): void {
     for (const record of committed) this.committed.set(keyOf(record.topicPartition), record);
+    // Records found in the log precede every marker still to come: epoch -1 lets the next marker resolve them.
     for (const [producerId, records] of pending) {
-      this.pendingTransactionalOffsetCommits.set(producerId, new Map(records.map((r) => [keyOf(r.topicPartition), r])));
+      this.pendingTransactionalOffsetCommits.set(producerId, new Map([[LOADED_EPOCH, new Map(records.map((r) => [keyOf(r.topicPartition), r]))]]));
     }
   }
 
@@ -100,16 +104,13 @@ export class GroupOffsets {
   // ── transactional commits ──
 
   /**
-   * Stages the producer's offsets as pending and returns what they replaced: the same producer's
-   * previous transaction may still wait for its marker (its next commit is then refused), and a
-   * failed append must give those offsets back.
+   * Stages the producer's offsets as pending under its epoch and returns what they replaced (a
+   * commit of the same transaction for the same partition). Each transaction's offsets are kept
+   * apart: under transaction version 2 a producer's next transaction may commit offsets before
+   * the marker of its previous one lands here, and that marker must not resolve them.
    */
-  prepareTxnOffsetCommit(producerId: number, offsets: readonly { topicPartition: TopicPartition; offsetAndMetadata: OffsetAndMetadata }[]): Map<string, CommitRecord> {
-    let pending = this.pendingTransactionalOffsetCommits.get(producerId);
-    if (pending === undefined) {
-      pending = new Map();
-      this.pendingTransactionalOffsetCommits.set(producerId, pending);
-    }
+  prepareTxnOffsetCommit(producerId: number, producerEpoch: number, offsets: readonly { topicPartition: TopicPartition; offsetAndMetadata: OffsetAndMetadata }[]): Map<string, CommitRecord> {
+    const pending = this.pendingOf(producerId, producerEpoch, true) as Map<string, CommitRecord>;
     const replaced = new Map<string, CommitRecord>();
     for (const o of offsets) {
       const key = keyOf(o.topicPartition);
@@ -121,8 +122,8 @@ export class GroupOffsets {
   }
 
   /** The record is appended: remember where, in the pending commit, or in the committed one if a marker applied it first. */
-  onTxnOffsetCommitAppend(producerId: number, record: CommitRecord): void {
-    const pending = this.pendingTransactionalOffsetCommits.get(producerId);
+  onTxnOffsetCommitAppend(producerId: number, producerEpoch: number, record: CommitRecord): void {
+    const pending = this.pendingOf(producerId, producerEpoch, false);
     const key = keyOf(record.topicPartition);
     const staged = pending?.get(key);
     if (pending !== undefined && staged !== undefined && sameOffset(staged.offsetAndMetadata, record.offsetAndMetadata)) pending.set(key, record);
@@ -131,23 +132,33 @@ export class GroupOffsets {
   }
 
   /** The append failed: drop the staged offset, or put back the one it replaced. */
-  failPendingTxnOffsetCommit(producerId: number, tp: TopicPartition, replaced?: CommitRecord): void {
-    const pending = this.pendingTransactionalOffsetCommits.get(producerId);
+  failPendingTxnOffsetCommit(producerId: number, producerEpoch: number, tp: TopicPartition, replaced?: CommitRecord): void {
+    const pending = this.pendingOf(producerId, producerEpoch, false);
     if (pending === undefined) return;
     if (replaced !== undefined) pending.set(keyOf(tp), replaced);
     else pending.delete(keyOf(tp));
-    if (pending.size === 0) this.pendingTransactionalOffsetCommits.delete(producerId);
+    if (pending.size === 0) this.dropEpoch(producerId, producerEpoch);
   }
 
   hasPendingTxnOffsets(producerId: number): boolean {
     return this.pendingTransactionalOffsetCommits.has(producerId);
   }
 
-  /** The producer's marker landed: COMMIT installs its pending offsets (by log position), ABORT drops them. */
-  completePendingTxnOffsetCommit(producerId: number, isCommit: boolean): TxnCompletion {
-    const pending = this.pendingTransactionalOffsetCommits.get(producerId);
-    this.pendingTransactionalOffsetCommits.delete(producerId);
-    const resolved = [...(pending?.values() ?? [])];
+  /**
+   * The producer's marker landed: COMMIT installs the pending offsets of the transaction it ends
+   * (by log position), ABORT drops them. The marker ends the transactions of epochs up to its own
+   * (transaction version 1: same epoch) or below its own (version 2: the marker carries the
+   * bumped epoch, the producer's next transaction already uses it).
+   */
+  completePendingTxnOffsetCommit(producerId: number, markerEpoch: number, transactionVersion: number, isCommit: boolean): TxnCompletion {
+    const byEpoch = this.pendingTransactionalOffsetCommits.get(producerId);
+    const resolved: CommitRecord[] = [];
+    for (const [epoch, pending] of byEpoch ?? []) {
+      if (transactionVersion >= 2 ? epoch >= markerEpoch : epoch > markerEpoch) continue;
+      resolved.push(...pending.values());
+      byEpoch?.delete(epoch);
+    }
+    if (byEpoch !== undefined && byEpoch.size === 0) this.pendingTransactionalOffsetCommits.delete(producerId);
     const applied: CommitRecord[] = [];
     if (isCommit) {
       for (const record of resolved) {
@@ -166,13 +177,34 @@ export class GroupOffsets {
   hasPendingOffsetCommitsForTopicPartition(tp: TopicPartition): boolean {
     const key = keyOf(tp);
     if (this.pendingOffsetCommits.has(key)) return true;
-    for (const pending of this.pendingTransactionalOffsetCommits.values()) if (pending.has(key)) return true;
+    for (const byEpoch of this.pendingTransactionalOffsetCommits.values()) for (const pending of byEpoch.values()) if (pending.has(key)) return true;
     return false;
   }
 
   /** Pending transactional commits, by producer id, in arrival order. */
   pendingTxnOffsets(): ReadonlyMap<number, readonly CommitRecord[]> {
-    return new Map([...this.pendingTransactionalOffsetCommits].map(([producerId, pending]) => [producerId, [...pending.values()]]));
+    return new Map([...this.pendingTransactionalOffsetCommits].map(([producerId, byEpoch]) => [producerId, [...byEpoch.values()].flatMap((pending) => [...pending.values()])]));
+  }
+
+  private pendingOf(producerId: number, producerEpoch: number, create: boolean): Map<string, CommitRecord> | undefined {
+    let byEpoch = this.pendingTransactionalOffsetCommits.get(producerId);
+    if (byEpoch === undefined) {
+      if (!create) return undefined;
+      byEpoch = new Map();
+      this.pendingTransactionalOffsetCommits.set(producerId, byEpoch);
+    }
+    let pending = byEpoch.get(producerEpoch);
+    if (pending === undefined && create) {
+      pending = new Map();
+      byEpoch.set(producerEpoch, pending);
+    }
+    return pending;
+  }
+
+  private dropEpoch(producerId: number, producerEpoch: number): void {
+    const byEpoch = this.pendingTransactionalOffsetCommits.get(producerId);
+    byEpoch?.delete(producerEpoch);
+    if (byEpoch !== undefined && byEpoch.size === 0) this.pendingTransactionalOffsetCommits.delete(producerId);
   }
 }
 

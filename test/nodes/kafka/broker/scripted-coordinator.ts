@@ -63,7 +63,7 @@ export class ScriptedCoordinator implements HostedCoordinator {
     this.events.push(`resign ${partition} epoch ${leaderEpoch}`);
   }
 
-  onMarkerAppended(partition: number, producerId: number, producerEpoch: number, result: "COMMIT" | "ABORT"): void {
+  onMarkerAppended(partition: number, producerId: number, producerEpoch: number, result: "COMMIT" | "ABORT", _transactionVersion: number): void {
     this.events.push(`marker ${partition} ${producerId}/${producerEpoch} ${result}`);
   }
 

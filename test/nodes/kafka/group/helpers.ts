@@ -196,9 +196,9 @@ export class GroupBed {
   }
 
   /** A transaction marker is appended to a partition of `__consumer_offsets` and reported to the coordinator. */
-  marker(partition: number, producerId: number, result: "COMMIT" | "ABORT", producerEpoch = 0): void {
+  marker(partition: number, producerId: number, result: "COMMIT" | "ABORT", producerEpoch = 0, transactionVersion = 1): void {
     this.appendBatch(partition, { producerId, producerEpoch, isTransactional: true, isControl: true, records: [markerRecord(result, 1, 0)] });
-    this.coordinator.onMarkerAppended(partition, producerId, producerEpoch, result);
+    this.coordinator.onMarkerAppended(partition, producerId, producerEpoch, result, transactionVersion);
   }
 
   /** The group-log records of a partition, in log order (markers skipped). */
