@@ -22,8 +22,8 @@ export function allBugSwitches(): { system: string; bug: BugSwitch }[] {
  * Adds a system at run time, for tests (a test-only system that misbehaves on purpose) and
  * plugins. It must bring its own zod schemas (`schemas`) so that scenarios can name it.
  * Registering the same object again does nothing; another system of a taken kind is an error.
- * Worker threads do not share the registry: a sweep imports the registering module in each
- * worker (`workerImports`).
+ * Sweep workers (child processes, or worker threads) do not share the registry: a sweep
+ * imports the registering module in each worker (`workerImports`).
  */
 export function registerSystem(system: SystemModel): void {
   const existing = SYSTEMS.find((s) => s.kind === system.kind);

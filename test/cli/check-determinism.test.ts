@@ -1,4 +1,4 @@
-/** `eosim check-determinism`: each seed in the main thread and a worker thread, compared record by record. */
+/** `eosim check-determinism`: each seed in this process and a worker process, compared record by record. */
 import { afterAll, describe, expect, it } from "vitest";
 import { checkDeterminismCommand } from "../../src/cli/commands/check-determinism.js";
 import type { CliIo } from "../../src/cli/main.js";
@@ -13,25 +13,25 @@ const tmp = tempDir("eosim-cli-determinism-");
 afterAll(() => tmp.remove());
 
 describe("eosim check-determinism", () => {
-  it("the bundled scenario traces identically in the main thread and a worker: exit 0", async () => {
+  it("the bundled scenario traces identically in the main process and a worker: exit 0", async () => {
     const { code, stdout } = await runMain(["check-determinism", "scenarios/primary-backup.yaml", "--seeds", "1,7", "--bug", "no-dedup"]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^ok seed 1: trace [0-9a-f]{16} \(\d+ records\) in both threads$/m);
+    expect(stdout).toMatch(/^ok seed 1: trace [0-9a-f]{16} \(\d+ records\) in both runs$/m);
     expect(stdout).toMatch(/^ok seed 7: /m);
-    expect(stdout).toContain("deterministic: 2 seeds traced identically in the main thread and a worker thread");
+    expect(stdout).toContain("deterministic: 2 seeds traced identically in this process and a worker process");
   });
 
   it("injected nondeterminism: exit 4, naming the first divergent record and printing both", async () => {
     const file = writeScenario(tmp.dir, "counter-leaky.yaml", counterScenarioYaml({ leak: true }));
-    // The counter persists across runs in a thread: one run here puts the main thread ahead of the fresh worker.
+    // The counter persists across runs in a process: one run here puts the main process ahead of the fresh worker.
     run(loadScenario(file), { seed: 1 });
     let stdout = "";
     const io: CliIo = { out: (t) => (stdout += t), err: () => undefined, color: false };
     const code = await checkDeterminismCommand(file, { seeds: SeedList.parse("1..2"), bug: [] }, io, { workerImports: [COUNTER_SYSTEM_MODULE] });
     expect(code).toBe(4);
-    expect(stdout).toMatch(/^MISMATCH seed 1: main thread traced [0-9a-f]{16} \(\d+ records\), the worker [0-9a-f]{16} \(\d+ records\)$/m);
+    expect(stdout).toMatch(/^MISMATCH seed 1: main process traced [0-9a-f]{16} \(\d+ records\), the worker [0-9a-f]{16} \(\d+ records\)$/m);
     expect(stdout).toMatch(/^ {2}first divergent record: #(\d+) \(records #0\.\.#\d+ agree\)$/m);
-    const main = /^ {4}main thread: {2}(\{.*\})$/m.exec(stdout)?.[1];
+    const main = /^ {4}main process: (\{.*\})$/m.exec(stdout)?.[1];
     const worker = /^ {4}worker: {7}(\{.*\})$/m.exec(stdout)?.[1];
     const parsedMain = JSON.parse(main ?? "null") as { kind: string; runsBefore: number; i: number };
     const parsedWorker = JSON.parse(worker ?? "null") as { kind: string; runsBefore: number; i: number };

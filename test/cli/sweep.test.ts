@@ -1,4 +1,4 @@
-/** `eosim sweep`: text, JSON, JUnit and GitHub outputs, shards, exit codes, worker threads from source and from the build. */
+/** `eosim sweep`: text, JSON, JUnit and GitHub outputs, shards, exit codes, worker processes from source and from the build. */
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -130,7 +130,7 @@ describe("eosim sweep", () => {
     [["--seeds", "5..3"], /--seeds.*expected a range A\.\.B with A <= B, found "5\.\.3"/],
     [[], /required option '--seeds <list>' not specified/],
     [["--seeds", "1..3", "--shard", "4/3"], /expected a shard i\/n with 1 <= i <= n, found "4\/3"/],
-    [["--seeds", "1..3", "--jobs", "0"], /expected a number of worker threads from 1 to 1024, found "0"/],
+    [["--seeds", "1..3", "--jobs", "0"], /expected a number of workers from 1 to 1024, found "0"/],
     [["--seeds", "1..3", "--bug", "no-such-bug"], /--bug: expected a bug switch of primary-backup/],
   ])("bad input %j exits 2 with one line naming what was expected", async (args, message) => {
     const { code, stderr, stdout } = await runMain(["sweep", pbSmall, ...args]);

@@ -1,6 +1,6 @@
 /**
- * `eosim check-determinism <scenario> --seeds A..B`: every seed twice, in the main thread and in
- * a worker thread; on a mismatch, the first divergent trace record of each run. Exit 4 on any.
+ * `eosim check-determinism <scenario> --seeds A..B`: every seed twice, in this process and in
+ * a sweep worker (a child process); on a mismatch, the first divergent trace record of each run. Exit 4 on any.
  */
 import type { Command } from "commander";
 import { EXIT } from "../../run/result.js";
@@ -24,7 +24,7 @@ export interface CheckDeterminismInternals {
 export function registerCheckDeterminism(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command("check-determinism")
-    .description("run each seed twice (main thread and a worker thread) and compare the traces record by record")
+    .description("run each seed twice (this process and a worker process) and compare the traces record by record")
     .argument("<scenario>", "scenario file")
     .requiredOption("--seeds <list>", "seeds: A..B, N or a 40-hex commit hash, comma-separated", parseSeedList)
     .option("--bug <name>", "switch off a guard (repeatable)", collect, [] as string[])
@@ -49,7 +49,7 @@ export async function checkDeterminismCommand(file: string, options: CheckDeterm
   if (!options.json) {
     io.out(
       mismatches.length === 0
-        ? `deterministic: ${checks.length} seed${checks.length === 1 ? "" : "s"} traced identically in the main thread and a worker thread\n`
+        ? `deterministic: ${checks.length} seed${checks.length === 1 ? "" : "s"} traced identically in this process and a worker process\n`
         : `NONDETERMINISM in ${mismatches.length} of ${checks.length} seeds (${mismatches.map((m) => m.seed).join(", ")}) · exit 4\n`,
     );
   }
@@ -57,13 +57,13 @@ export async function checkDeterminismCommand(file: string, options: CheckDeterm
 }
 
 function formatCheck(check: SeedDeterminism): string {
-  if (check.match) return `ok ${describeSeed(check)}: trace ${check.mainHash} (${check.mainRecords} records) in both threads\n`;
-  const lines = [`MISMATCH ${describeSeed(check)}: main thread traced ${check.mainHash} (${check.mainRecords} records), the worker ${check.workerHash} (${check.workerRecords} records)`];
+  if (check.match) return `ok ${describeSeed(check)}: trace ${check.mainHash} (${check.mainRecords} records) in both runs\n`;
+  const lines = [`MISMATCH ${describeSeed(check)}: main process traced ${check.mainHash} (${check.mainRecords} records), the worker ${check.workerHash} (${check.workerRecords} records)`];
   const d = check.divergence;
   if (d !== undefined) {
     lines.push(`  first divergent record: #${d.index}${d.index > 0 ? ` (records #0..#${d.index - 1} agree)` : " (the very first)"}`);
     if (d.lastCommon !== null) lines.push(`    last common:  ${d.lastCommon}`);
-    lines.push(`    main thread:  ${d.main ?? "(its trace had ended)"}`);
+    lines.push(`    main process: ${d.main ?? "(its trace had ended)"}`);
     lines.push(`    worker:       ${d.worker ?? "(its trace had ended)"}`);
   }
   return lines.join("\n") + "\n";

@@ -32,7 +32,7 @@ export function parseSeedOrCommit(text: string): number {
 
 export function parseJobs(text: string): number {
   const jobs = Number(text);
-  if (!/^\d+$/.test(text) || jobs < 1 || jobs > 1024) throw new InvalidArgumentError(`expected a number of worker threads from 1 to 1024, found ${JSON.stringify(text)}`);
+  if (!/^\d+$/.test(text) || jobs < 1 || jobs > 1024) throw new InvalidArgumentError(`expected a number of workers from 1 to 1024, found ${JSON.stringify(text)}`);
   return jobs;
 }
 

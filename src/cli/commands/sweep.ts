@@ -1,4 +1,4 @@
-/** `eosim sweep <scenario> --seeds A..B`: many seeds in worker threads, one verdict. */
+/** `eosim sweep <scenario> --seeds A..B`: many seeds in worker processes, one verdict. */
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { EXIT } from "../../run/result.js";
@@ -37,10 +37,10 @@ const FIRST_SEEDS_SHOWN = 5;
 export function registerSweep(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command("sweep")
-    .description("run a scenario over many seeds in worker threads; exit with the worst verdict")
+    .description("run a scenario over many seeds in worker processes; exit with the worst verdict")
     .argument("<scenario>", "scenario file")
     .requiredOption("--seeds <list>", "seeds: A..B, N or a 40-hex commit hash, comma-separated", parseSeedList)
-    .option("--jobs <n>", "worker threads (default: the number of CPUs)", parseJobs)
+    .option("--jobs <n>", "worker processes (default: the number of CPUs)", parseJobs)
     .option("--shard <i/n>", "run shard i of n: every n-th seed of the list from position i", parseShardOption)
     .option("--bug <name>", "switch off a guard (repeatable); see `eosim list bugs`", collect, [] as string[])
     .option("--stop-on-first", "start no new seed after the first failure")
