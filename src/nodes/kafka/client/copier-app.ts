@@ -330,7 +330,7 @@ export class KafkaCopier implements Actor {
   private onOffsetsSent(open: OpenCopy, result: TxnCallResult): void {
     if (result.ok && open.intent === "COMMIT" && !open.revoked) {
       open.endRequestedUs = this.ctx.history.nowUs();
-      this.producer.commitTransaction((ended) => this.onCommitted(open, ended));
+      this.producer.commitTransaction((ended) => this.onEnded(open, ended));
     } else if (result.ok || result.errorClass === "abortable") {
       this.abort(open);
     } else {
@@ -351,16 +351,11 @@ export class KafkaCopier implements Actor {
 
   private abort(open: OpenCopy): void {
     open.endRequestedUs = this.ctx.history.nowUs();
-    this.producer.abortTransaction((ended) => this.onAborted(open, ended));
+    this.producer.abortTransaction((ended) => this.onEnded(open, ended));
   }
 
-  private onCommitted(open: OpenCopy, result: EndTransactionResult): void {
-    if (result.ok) this.finish(open, result.outcome, undefined, undefined);
-    else if (result.errorClass === "abortable") this.abort(open);
-    else this.finish(open, undefined, result.error, result.outcome);
-  }
-
-  private onAborted(open: OpenCopy, result: EndTransactionResult): void {
+  /** commitTransaction or abortTransaction returned: record it, or abort after an abortable error. */
+  private onEnded(open: OpenCopy, result: EndTransactionResult): void {
     if (result.ok) this.finish(open, result.outcome, undefined, undefined);
     else if (result.errorClass === "abortable") this.abort(open);
     else this.finish(open, undefined, result.error, result.outcome);

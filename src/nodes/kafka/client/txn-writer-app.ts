@@ -159,21 +159,16 @@ export class KafkaTxnWriter implements Actor {
 
   private endTransaction(open: OpenTransaction): void {
     open.endRequestedUs = this.ctx.history.nowUs();
-    if (open.intent === "COMMIT") this.producer.commitTransaction((result) => this.onCommitted(open, result));
+    if (open.intent === "COMMIT") this.producer.commitTransaction((result) => this.onEnded(open, result));
     else this.abort(open);
   }
 
   private abort(open: OpenTransaction): void {
-    this.producer.abortTransaction((result) => this.onAborted(open, result));
+    this.producer.abortTransaction((result) => this.onEnded(open, result));
   }
 
-  private onCommitted(open: OpenTransaction, result: EndTransactionResult): void {
-    if (result.ok) this.finish(open, result.outcome, undefined, undefined);
-    else if (result.errorClass === "abortable") this.abort(open);
-    else this.finish(open, undefined, result.error, result.outcome);
-  }
-
-  private onAborted(open: OpenTransaction, result: EndTransactionResult): void {
+  /** commitTransaction or abortTransaction returned: record it, or abort after an abortable error. */
+  private onEnded(open: OpenTransaction, result: EndTransactionResult): void {
     if (result.ok) this.finish(open, result.outcome, undefined, undefined);
     else if (result.errorClass === "abortable") this.abort(open);
     else this.finish(open, undefined, result.error, result.outcome);

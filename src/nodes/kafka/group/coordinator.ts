@@ -458,23 +458,13 @@ export class GroupCoordinator implements HostedCoordinator {
   }
 }
 
-/** The error an offset commit answers for its append's (GroupMetadataManager.storeOffsets). */
+/**
+ * The error an offset commit answers for its append's (GroupMetadataManager.storeOffsets): the
+ * same mapping as the transaction log's (Kafka answers INVALID_COMMIT_OFFSET_SIZE for a record
+ * too large, which the shared error table does not have: UNKNOWN_SERVER_ERROR).
+ */
 export function offsetCommitErrorForAppend(error: KafkaError): KafkaError {
-  switch (error) {
-    case "UNKNOWN_TOPIC_OR_PARTITION":
-    case "NOT_ENOUGH_REPLICAS":
-    case "NOT_ENOUGH_REPLICAS_AFTER_APPEND":
-      return "COORDINATOR_NOT_AVAILABLE";
-    case "NOT_LEADER_OR_FOLLOWER":
-    case "KAFKA_STORAGE_ERROR":
-      return "NOT_COORDINATOR";
-    case "MESSAGE_TOO_LARGE":
-    case "RECORD_LIST_TOO_LARGE":
-      // Kafka: INVALID_COMMIT_OFFSET_SIZE, which the shared error table does not have.
-      return "UNKNOWN_SERVER_ERROR";
-    default:
-      return error;
-  }
+  return coordinatorErrorForAppend(error);
 }
 
 /** A group as its last metadata record describes it (Kafka: GroupMetadata.loadGroup). */
