@@ -281,7 +281,9 @@ export class TransactionCoordinator implements HostedCoordinator {
 
   private transitionCompleted(append: TxnLogAppend, producerIdBefore: number): void {
     const transit = append.transit;
-    if (producerIdBefore !== NO_PRODUCER_ID && transit.producerId !== producerIdBefore) this.services.ctx.assert.reachable(TXN_COVERAGE.epochExhausted);
+    // PID rotation: InitProducerId hands out a new id, or (transaction version 2) EndTxn names the next one.
+    const rotated = (producerIdBefore !== NO_PRODUCER_ID && transit.producerId !== producerIdBefore) || transit.nextProducerId !== NO_PRODUCER_ID;
+    if (rotated) this.services.ctx.assert.reachable(TXN_COVERAGE.epochExhausted);
     this.traceState(append.transactionalId, transit, append.coordinatorEpoch, reasonFor(append.then));
   }
 
