@@ -4,7 +4,8 @@ import { loadScenario } from "../../src/scenario/load.js";
 
 /** `npm run soak`: the correct transactional model holds every invariant over many seeds (not in CI). */
 describe("soak: kafka transactions", () => {
-  for (const file of ["scenarios/transactional-writer.yaml", "scenarios/eos-copy.yaml"]) {
+  const scenarios = ["transactional-writer", "eos-copy", "zombie-fencing", "coordinator-failover", "delayed-endtxn", "txn-timeout", "rebalance-during-txn"];
+  for (const file of scenarios.map((name) => `scenarios/${name}.yaml`)) {
     it(`${file}: every invariant holds for seeds 1..500 with the default nemesis`, () => {
       const scenario = loadScenario(file);
       const failing: string[] = [];
