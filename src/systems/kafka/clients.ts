@@ -94,6 +94,12 @@ export const kafkaCopierSchema = z.strictObject({
   transactionVersion: z.union([z.literal(1), z.literal(2)]).default(2),
   /** Fraction of transactions aborted on purpose (their inputs are copied again). */
   abortRatio: z.number().min(0).max(1).default(0),
+  /**
+   * When fenced (its transaction timed out, for one), rebuild the producer and rejoin the group as
+   * a Kafka Streams thread does, instead of stopping as a plain application does. Two live
+   * copiers sharing a transactional.id must not both do it: they would fence each other forever.
+   */
+  rebuildOnFenced: z.boolean().default(false),
   requestTimeoutMs: ms(600_000).default(30_000),
   sessionTimeoutMs: ms(1_800_000).default(10_000),
   heartbeatIntervalMs: ms(600_000).default(3000),

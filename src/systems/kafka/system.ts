@@ -261,6 +261,7 @@ export const kafka: SystemModel<KafkaCluster, KafkaClient> = {
         transactionTimeoutMs: config.transactionTimeoutMs,
         transactionVersion: clientTransactionVersion(config.transactionVersion, cluster),
         abortRatio: config.abortRatio,
+        rebuildOnFenced: config.rebuildOnFenced,
         producer: { clientId: `${id}/producer`, requestTimeoutMs: config.requestTimeoutMs },
         consumer: { clientId: `${id}/consumer`, requestTimeoutMs: config.requestTimeoutMs, sessionTimeoutMs: config.sessionTimeoutMs, heartbeatIntervalMs: config.heartbeatIntervalMs },
         workload,

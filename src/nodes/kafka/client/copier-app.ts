@@ -45,6 +45,14 @@ export interface KafkaCopierOptions {
   readonly producer?: Omit<ProducerOptions, "bootstrapBrokers" | "transactionalId">;
   /** Consumer settings (auto.offset.reset defaults to earliest, as in Streams); read_committed always. */
   readonly consumer?: Omit<ConsumerOptions, "bootstrapBrokers" | "groupId" | "isolationLevel">;
+  /**
+   * What a fenced instance does (its producer failed fatally, e.g. PRODUCER_FENCED after the
+   * coordinator timed its transaction out): stop (a plain application; the default), or, as a
+   * Kafka Streams thread does under exactly-once v2, close its clients, build a new producer with
+   * the same transactional.id (initTransactions fences what is left of the old one) and rejoin
+   * the group, resuming from the committed offsets.
+   */
+  readonly rebuildOnFenced?: boolean;
   /** Set by the driver: while false, transactions commit as soon as their records are copied and none aborts on purpose. */
   readonly workload: { readonly active: boolean };
 }
@@ -103,9 +111,13 @@ interface OpenCopy {
  * `endRequestedUs` is the simulated time (History.nowUs) when commitTransaction/abortTransaction was called.
  * The copier records no poll ops: it is not a reader.
  */
+/** How long a fenced copier waits before it rebuilds its clients (Streams' retry.backoff.ms is 100; this also lets the old member's LeaveGroup land). */
+const REBUILD_BACKOFF_MS = 1000;
+
 export class KafkaCopier implements Actor {
-  readonly producer: KafkaProducer;
-  readonly consumer: KafkaConsumer;
+  private producerValue: KafkaProducer;
+  private consumerValue: KafkaConsumer;
+  private rebuilds = 0;
   readonly transactionalId: string;
   private readonly process: string;
   private readonly rng: Rng;
@@ -125,34 +137,60 @@ export class KafkaCopier implements Actor {
     this.process = ctx.incarnation === 0 ? ctx.id : `${ctx.id}#${ctx.incarnation}`;
     this.rng = ctx.rng.fork("copier");
     const correlationIds = new CorrelationIds();
-    this.producer = new KafkaProducer(
-      ctx,
+    this.correlationIds = correlationIds;
+    this.producerValue = this.newProducer("");
+    this.consumerValue = this.newConsumer("");
+  }
+
+  private readonly correlationIds: CorrelationIds;
+
+  get producer(): KafkaProducer {
+    return this.producerValue;
+  }
+
+  get consumer(): KafkaConsumer {
+    return this.consumerValue;
+  }
+
+  /** A producer with this instance's transactional.id; `suffix` tells rebuilt clients apart in traces. */
+  private newProducer(suffix: string): KafkaProducer {
+    const options = this.options;
+    return new KafkaProducer(
+      this.ctx,
       {
-        clientId: `${ctx.id}/producer`,
         transactionTimeoutMs: options.transactionTimeoutMs ?? 10_000,
         ...options.producer,
+        clientId: `${options.producer?.clientId ?? `${this.ctx.id}/producer`}${suffix}`,
         ...(options.transactionVersion === undefined ? {} : { transactionVersion: options.transactionVersion }),
         transactionalId: this.transactionalId,
         bootstrapBrokers: options.bootstrapBrokers,
       },
-      correlationIds,
+      this.correlationIds,
     );
-    this.consumer = new KafkaConsumer(
-      ctx,
+  }
+
+  private newConsumer(suffix: string): KafkaConsumer {
+    const options = this.options;
+    return new KafkaConsumer(
+      this.ctx,
       {
-        clientId: `${ctx.id}/consumer`,
         autoOffsetReset: "earliest",
         maxPollRecords: options.maxPollRecords ?? 1000,
         ...options.consumer,
+        clientId: `${options.consumer?.clientId ?? `${this.ctx.id}/consumer`}${suffix}`,
         groupId: options.groupId,
         isolationLevel: "read_committed",
         bootstrapBrokers: options.bootstrapBrokers,
       },
-      correlationIds,
+      this.correlationIds,
     );
   }
 
   onStart(): void {
+    this.initialize();
+  }
+
+  private initialize(): void {
     const invoked: InitValue = { transactionalId: this.transactionalId };
     this.ctx.history.invoke(this.process, "init", invoked);
     this.producer.initTransactions((result) => this.onInitialized(result));
@@ -213,7 +251,11 @@ export class KafkaCopier implements Actor {
     // The copier is part of the system under test: it keeps copying after the workload stops
     // (the liveness phase checks it drained its input), committing each transaction at once.
     this.pollPending = true;
-    this.consumer.poll(this.pollTimeoutMs(), (result) => this.onPolled(result));
+    const consumer = this.consumerValue;
+    consumer.poll(this.pollTimeoutMs(), (result) => {
+      // A poll of a consumer closed by a rebuild answers nobody.
+      if (consumer === this.consumerValue) this.onPolled(result);
+    });
   }
 
   /** poll.ms, or less when the open transaction is due to commit sooner. */
@@ -401,6 +443,10 @@ export class KafkaCopier implements Actor {
     }
     if (committed) this.committedCount++;
     else if (ended?.kind === "aborted") this.abortedCount++;
+    if (!this.shuttingDown && this.producer.transactionState === "FATAL_ERROR" && this.options.rebuildOnFenced === true) {
+      this.rebuild(error);
+      return;
+    }
     if (this.shuttingDown || this.producer.transactionState === "FATAL_ERROR" || this.producer.isClosed) {
       this.stop();
       return;
@@ -429,6 +475,25 @@ export class KafkaCopier implements Actor {
     open.ending = true;
     this.recordInvoke(open);
     this.abort(open);
+  }
+
+  /**
+   * Streams' reaction to a fenced producer under exactly-once v2 (TaskMigratedException): close
+   * the clients (the consumer leaves the group), then after retry.backoff start again with a new
+   * producer of the same transactional.id and a new member, from the committed offsets.
+   */
+  private rebuild(error: string | undefined): void {
+    this.rebuilds++;
+    this.ctx.trace("copier.rebuild", { owner: this.process, error: error ?? "fatal", rebuilds: this.rebuilds });
+    this.producerValue.close();
+    this.consumerValue.close();
+    this.pollPending = false;
+    this.ctx.after(msToUs(REBUILD_BACKOFF_MS), "copier-rebuild", () => {
+      if (this.stoppedFlag) return;
+      this.producerValue = this.newProducer(`#${this.rebuilds}`);
+      this.consumerValue = this.newConsumer(`#${this.rebuilds}`);
+      this.initialize();
+    });
   }
 
   /** Closes the producer and leaves the group (Streams shutting the thread down). */

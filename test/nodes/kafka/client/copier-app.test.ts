@@ -193,6 +193,23 @@ describe("KafkaCopier", () => {
     expect(committedOffset(sys, 0)).toBeUndefined();
   });
 
+  it("with rebuildOnFenced a fenced copier rebuilds its producer, rejoins, and copies everything from the committed offsets", () => {
+    const sys = system();
+    writeInputs(sys, 3);
+    const c = addCopier(sys, { commitIntervalMs: 1_000, rebuildOnFenced: true });
+    expect(sys.runUntil(() => c.copier().openTransactions === 1 && sys.cluster.values("out-0").length + sys.cluster.values("out-1").length === 6)).toBe(true);
+    const fenced = c.copier().producer;
+    sys.eos.fence("c1");
+    expect(sys.runUntil(() => txnOps(sys, "ok").some((op) => (op.value as CopierValue).outcome === "COMMIT"), 20_000)).toBe(true);
+    expect(c.copier().stopped).toBe(false);
+    expect(c.copier().producer).not.toBe(fenced);
+    expect(fenced.isClosed).toBe(true);
+    const inits = sys.sim.history.ops.filter((op) => op.f === "init" && op.type === "ok");
+    expect(inits).toHaveLength(2);
+    expect(txnOps(sys).map((op) => op.type)).toEqual(["invoke", "fail", "invoke", "ok"]);
+    expect(committedOffset(sys, 0)).toBeDefined();
+  });
+
   it("a rebalance that revokes the partitions aborts the open transaction; the group's members then copy everything exactly once", () => {
     const sys = system();
     const inputs = writeInputs(sys, 3);
