@@ -178,6 +178,22 @@ export class FakeCluster {
     if (rule !== undefined) rule.remaining--;
     return rule;
   }
+
+  /** The injected error for one partition of a request at `broker`: a rule for that partition, else the whole request's. */
+  partitionFault(broker: number, request: KafkaRequest, tp: string, fault: FaultRule | undefined): KafkaError | undefined {
+    const scoped = this.takeFault(request.type, broker, request, tp) ?? fault;
+    return scoped?.action.kind === "error" ? scoped.action.error : undefined;
+  }
+
+  /** Why `broker` cannot serve `tp` as its leader at `currentLeaderEpoch` (NONE when it can). */
+  leaderError(broker: number, tp: string, currentLeaderEpoch = -1): KafkaError {
+    const leader = this.leaders.get(tp);
+    if (leader === undefined) return "UNKNOWN_TOPIC_OR_PARTITION";
+    if (leader.leader !== broker) return "NOT_LEADER_OR_FOLLOWER";
+    if (currentLeaderEpoch >= 0 && currentLeaderEpoch < leader.leaderEpoch) return "FENCED_LEADER_EPOCH";
+    if (currentLeaderEpoch > leader.leaderEpoch) return "UNKNOWN_LEADER_EPOCH";
+    return "NONE";
+  }
 }
 
 /** One fake broker node `b<id>`. */
@@ -302,17 +318,11 @@ export class FakeBroker implements Actor {
   }
 
   private partitionFault(request: KafkaRequest, tp: string, fault: FaultRule | undefined): KafkaError | undefined {
-    const scoped = this.cluster.takeFault(request.type, this.id, request, tp) ?? fault;
-    return scoped?.action.kind === "error" ? scoped.action.error : undefined;
+    return this.cluster.partitionFault(this.id, request, tp, fault);
   }
 
   private leaderError(tp: string, currentLeaderEpoch = -1): KafkaError {
-    const leader = this.cluster.leaders.get(tp);
-    if (leader === undefined) return "UNKNOWN_TOPIC_OR_PARTITION";
-    if (leader.leader !== this.id) return "NOT_LEADER_OR_FOLLOWER";
-    if (currentLeaderEpoch >= 0 && currentLeaderEpoch < leader.leaderEpoch) return "FENCED_LEADER_EPOCH";
-    if (currentLeaderEpoch > leader.leaderEpoch) return "UNKNOWN_LEADER_EPOCH";
-    return "NONE";
+    return this.cluster.leaderError(this.id, tp, currentLeaderEpoch);
   }
 }
 
@@ -334,6 +344,22 @@ function validate(log: FakeLog, batch: RecordBatch): Validation {
 }
 
 // ---- building a test system ----
+
+/** `runMs` and `runUntil` over a simulation, as every fake system offers them. */
+export function simDriver(sim: Simulation): Pick<FakeSystem, "runMs" | "runUntil"> {
+  return {
+    runMs: (ms) => sim.runUntil(sim.nowUs + msToUs(ms)),
+    runUntil: (done, limitMs = 600_000) => {
+      const limit = sim.nowUs + msToUs(limitMs);
+      while (!done()) {
+        if (sim.pendingEvents === 0) return false;
+        sim.runUntil(Math.min(limit, sim.nowUs + 1_000));
+        if (sim.nowUs >= limit) return done();
+      }
+      return true;
+    },
+  };
+}
 
 export interface FakeSystem {
   readonly sim: Simulation;
@@ -367,15 +393,6 @@ export function buildFakeSystem(options: FakeSystemOptions = {}): FakeSystem {
     sim,
     net,
     cluster,
-    runMs: (ms) => sim.runUntil(sim.nowUs + msToUs(ms)),
-    runUntil: (done, limitMs = 600_000) => {
-      const limit = sim.nowUs + msToUs(limitMs);
-      while (!done()) {
-        if (sim.pendingEvents === 0) return false;
-        sim.runUntil(Math.min(limit, sim.nowUs + 1_000));
-        if (sim.nowUs >= limit) return done();
-      }
-      return true;
-    },
+    ...simDriver(sim),
   };
 }

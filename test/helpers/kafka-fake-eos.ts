@@ -17,12 +17,11 @@
  */
 import type { Actor, Message, NodeContext } from "../../sim/actor.js";
 import { Simulation } from "../../sim/simulation.js";
-import { msToUs } from "../../sim/time.js";
 import { Network } from "../../src/network/network.js";
 import type { KafkaError } from "../../src/nodes/kafka/errors.js";
 import { brokerIdOf, brokerNode } from "../../src/nodes/kafka/names.js";
 import { partitionKey, type KafkaRequest, type KafkaResponse } from "../../src/nodes/kafka/protocol.js";
-import { FakeCluster, type FakeSystem, type FakeSystemOptions } from "./kafka-fake-broker.js";
+import { FakeCluster, simDriver, type FakeSystem, type FakeSystemOptions } from "./kafka-fake-broker.js";
 import { appendMarker, FakeGroupBroker, FakeGroups } from "./kafka-fake-group-coordinator.js";
 import { FakeTxnBroker, FakeTxnCoordinator } from "./kafka-fake-txn-coordinator.js";
 
@@ -162,15 +161,6 @@ export function buildFakeEosSystem(options: FakeSystemOptions & { readonly rebal
     eos,
     coordinator,
     groups,
-    runMs: (ms) => sim.runUntil(sim.nowUs + msToUs(ms)),
-    runUntil: (done, limitMs = 600_000) => {
-      const limit = sim.nowUs + msToUs(limitMs);
-      while (!done()) {
-        if (sim.pendingEvents === 0) return false;
-        sim.runUntil(Math.min(limit, sim.nowUs + 1_000));
-        if (sim.nowUs >= limit) return done();
-      }
-      return true;
-    },
+    ...simDriver(sim),
   };
 }

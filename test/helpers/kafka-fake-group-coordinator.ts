@@ -34,7 +34,7 @@ import {
   type RecordBatch,
   type TopicPartition,
 } from "../../src/nodes/kafka/protocol.js";
-import { FakeBroker, FakeCluster, type FaultRule, type FakeSystem, type FakeSystemOptions } from "./kafka-fake-broker.js";
+import { FakeBroker, FakeCluster, simDriver, type FaultRule, type FakeSystem, type FakeSystemOptions } from "./kafka-fake-broker.js";
 
 type GroupRequest = Exclude<GroupAndTxnRequest, { type: "AddPartitionsToTxn" | "AddOffsetsToTxn" | "EndTxn" | "WriteTxnMarkers" | "TxnOffsetCommit" }>;
 type Req<T extends KafkaRequest["type"]> = Extract<KafkaRequest, { type: T }>;
@@ -441,17 +441,11 @@ export class FakeGroupBroker implements Actor {
   }
 
   private partitionFault(request: KafkaRequest, tp: string, fault: FaultRule | undefined): KafkaError | undefined {
-    const scoped = this.cluster.takeFault(request.type, this.id, request, tp) ?? fault;
-    return scoped?.action.kind === "error" ? scoped.action.error : undefined;
+    return this.cluster.partitionFault(this.id, request, tp, fault);
   }
 
   private leaderError(tp: string, currentLeaderEpoch = -1): KafkaError {
-    const leader = this.cluster.leaders.get(tp);
-    if (leader === undefined) return "UNKNOWN_TOPIC_OR_PARTITION";
-    if (leader.leader !== this.id) return "NOT_LEADER_OR_FOLLOWER";
-    if (currentLeaderEpoch >= 0 && currentLeaderEpoch < leader.leaderEpoch) return "FENCED_LEADER_EPOCH";
-    if (currentLeaderEpoch > leader.leaderEpoch) return "UNKNOWN_LEADER_EPOCH";
-    return "NONE";
+    return this.cluster.leaderError(this.id, tp, currentLeaderEpoch);
   }
 }
 
@@ -495,15 +489,6 @@ export function buildFakeGroupSystem(options: FakeSystemOptions & { readonly coo
     net,
     cluster,
     groups,
-    runMs: (ms) => sim.runUntil(sim.nowUs + msToUs(ms)),
-    runUntil: (done, limitMs = 600_000) => {
-      const limit = sim.nowUs + msToUs(limitMs);
-      while (!done()) {
-        if (sim.pendingEvents === 0) return false;
-        sim.runUntil(Math.min(limit, sim.nowUs + 1_000));
-        if (sim.nowUs >= limit) return done();
-      }
-      return true;
-    },
+    ...simDriver(sim),
   };
 }

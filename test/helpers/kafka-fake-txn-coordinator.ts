@@ -23,7 +23,7 @@ import { Network } from "../../src/network/network.js";
 import type { KafkaError } from "../../src/nodes/kafka/errors.js";
 import { brokerIdOf, brokerNode } from "../../src/nodes/kafka/names.js";
 import { partitionKey, type GroupAndTxnRequest, type KafkaRequest, type KafkaResponse, type PartitionOffset } from "../../src/nodes/kafka/protocol.js";
-import { FakeBroker, FakeCluster, type FakeSystem, type FakeSystemOptions, type FaultRule } from "./kafka-fake-broker.js";
+import { FakeBroker, FakeCluster, simDriver, type FakeSystem, type FakeSystemOptions, type FaultRule } from "./kafka-fake-broker.js";
 
 export type FakeTxnState = "Empty" | "Ongoing" | "CompleteCommit" | "CompleteAbort";
 
@@ -265,16 +265,7 @@ export function buildFakeTxnSystem(options: FakeSystemOptions = {}): FakeTxnSyst
     net,
     cluster,
     coordinator,
-    runMs: (ms) => sim.runUntil(sim.nowUs + msToUs(ms)),
-    runUntil: (done, limitMs = 600_000) => {
-      const limit = sim.nowUs + msToUs(limitMs);
-      while (!done()) {
-        if (sim.pendingEvents === 0) return false;
-        sim.runUntil(Math.min(limit, sim.nowUs + 1_000));
-        if (sim.nowUs >= limit) return done();
-      }
-      return true;
-    },
+    ...simDriver(sim),
   };
 }
 
