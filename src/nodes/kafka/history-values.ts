@@ -125,3 +125,13 @@ export function parseCopyValue(output: string): PolledRecord | undefined {
   return [match[1] as string, Number(match[2]), Number(match[3]), match[4] as string];
 }
 
+
+const keyNames: string[] = [];
+
+/**
+ * The key `k<i>` writers draw for their records: one string per key for the whole process (a
+ * pure function, so a process-wide memo is safe), shared by every send and history value.
+ */
+export function keyName(i: number): string {
+  return (keyNames[i] ??= `k${i}`);
+}

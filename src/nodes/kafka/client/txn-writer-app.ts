@@ -1,5 +1,5 @@
 import type { Actor, Message, NodeContext } from "../../../../sim/actor.js";
-import type { InitValue, TxnIntent, TxnSend, TxnValue } from "../history-values.js";
+import { keyName, type InitValue, type TxnIntent, type TxnSend, type TxnValue } from "../history-values.js";
 import { CorrelationIds } from "./network-client.js";
 import { KafkaProducer, type EndTransactionResult, type SendResult } from "./producer.js";
 import type { ProducerOptions } from "./producer-config.js";
@@ -57,7 +57,6 @@ export class KafkaTxnWriter implements Actor {
   private open: OpenTransaction | undefined;
   private stoppedFlag = false;
   private initialized = false;
-  private readonly keyNames: (string | undefined)[] = [];
 
   constructor(
     private readonly ctx: NodeContext,
@@ -153,7 +152,7 @@ export class KafkaTxnWriter implements Actor {
   private plannedSend(): TxnSend {
     const { topics, keyCount } = this.options;
     const topic = topics.length === 1 ? (topics[0] as string) : (topics[this.ctx.rng.int(0, topics.length - 1)] as string);
-    const key = keyCount === undefined ? null : this.keyName(this.ctx.rng.int(0, keyCount - 1));
+    const key = keyCount === undefined ? null : keyName(this.ctx.rng.int(0, keyCount - 1));
     return { topic, key, value: `${this.process}-${this.nextValue++}` };
   }
 
@@ -204,15 +203,6 @@ export class KafkaTxnWriter implements Actor {
     this.producer.close();
   }
 
-  /** `k<i>`, one string per key for the whole run. */
-  private keyName(i: number): string {
-    let name = this.keyNames[i];
-    if (name === undefined) {
-      name = `k${i}`;
-      this.keyNames[i] = name;
-    }
-    return name;
-  }
 }
 
 /** A planned send with where it landed: partition and offset when acknowledged, offset -1 otherwise. */

@@ -1,5 +1,5 @@
 import type { Actor, Message, NodeContext } from "../../../../sim/actor.js";
-import type { SendValue } from "../history-values.js";
+import { keyName, type SendValue } from "../history-values.js";
 import { CorrelationIds } from "./network-client.js";
 import { KafkaProducer, type SendResult } from "./producer.js";
 import type { ProducerOptions } from "./producer-config.js";
@@ -38,7 +38,6 @@ export class KafkaWriter implements Actor {
   private readonly processBase: string;
   /** History process of each slot, built once: every op of the slot names it. */
   private readonly processes: readonly string[];
-  private readonly keyNames: (string | undefined)[] = [];
 
   constructor(
     private readonly ctx: NodeContext,
@@ -88,7 +87,7 @@ export class KafkaWriter implements Actor {
   private startSend(slot: number): void {
     const { topic, keyCount } = this.options;
     const value = `${this.processBase}-${this.nextValue++}`;
-    const key = keyCount === undefined ? null : this.keyName(this.ctx.rng.int(0, keyCount - 1));
+    const key = keyCount === undefined ? null : keyName(this.ctx.rng.int(0, keyCount - 1));
     const process = this.process(slot);
     this.busy[slot] = true;
     const sent: SendValue = { topic, key, value };
@@ -99,15 +98,6 @@ export class KafkaWriter implements Actor {
     });
   }
 
-  /** `k<i>`, one string per key for the whole run (every send and history value shares it). */
-  private keyName(i: number): string {
-    let name = this.keyNames[i];
-    if (name === undefined) {
-      name = `k${i}`;
-      this.keyNames[i] = name;
-    }
-    return name;
-  }
 
   private record(process: string, sent: SendValue, result: SendResult): void {
     const history = this.ctx.history;
