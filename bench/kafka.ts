@@ -9,7 +9,8 @@
  *   and simulated time / wall time, of the event loop and of the whole run (loop + history
  *   checkers), and the checkers' share of the run; also the CPU time of each phase (steadier
  *   than wall time on a shared machine) and the share of GC pauses. Target: >= 1000x faster
- *   than real time.
+ *   than real time. Also the kernel floor: the kernel alone (bench/kernel.ts's hold model) for
+ *   the same number of events, the bound no model work can beat.
  * - memory: a 10-minute simulated run of the same workload in another fresh process started
  *   with --expose-gc: the peak RSS (the OS's high-water mark, getrusage, so the checkers' fold
  *   of the history counts), the peak V8 heap of the event loop (sampled every simulated second)
@@ -30,6 +31,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { loadScenario } from "../src/scenario/load.js";
 import type { BenchResult } from "./index.js";
+import { kernelFloorLine, kernelFloorMs } from "./kernel.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SCENARIO = "scenarios/idempotent-producer.yaml";
@@ -206,6 +208,7 @@ export function runKafkaBench(): BenchResult {
   const speedMet = speedup(cold) >= TARGET_SPEEDUP && speedup(warm) >= TARGET_SPEEDUP;
   const memoryMet = memory.peakRssMb < TARGET_PEAK_RSS_MB;
   const passed = [...runs, long, own].every((r) => r.verdict === "pass");
+  const floorMs = kernelFloorMs(cold.events);
 
   return {
     name: "kafka/idempotent-producer",
@@ -225,6 +228,7 @@ export function runKafkaBench(): BenchResult {
       memoryPeakHeapUsedMb: memory.peakHeapUsedMb,
       memoryCheckShare: checkShare(long),
       ownRatePeakRssMb: ownRate.peakRssMb,
+      kernelFloorSpeedup: cold.simMs / floorMs,
     },
     targetMet: speedMet && memoryMet && passed && stable,
     lines: [
@@ -234,6 +238,7 @@ export function runKafkaBench(): BenchResult {
       describe("  cold (1st run in a fresh process)", cold),
       describe(`  warm (best of runs 2..${runs.length})`, warm),
       `  speed target >= ${f0(TARGET_SPEEDUP)}x real time (whole run, cold and warm): ${speedMet ? "MET" : "NOT MET"}`,
+      `  ${kernelFloorLine(cold.events, cold.simMs, TARGET_SPEEDUP, floorMs)}`,
       `10 min simulated: ${f0(long.events)} events, ${f0(long.sends)} sends (${f0(long.acked)} acknowledged), ${f0(long.historyOps)} history ops, verdict ${long.verdict}; ` +
         `loop ${f1(long.loopMs / 1000)} s + checkers ${f1(long.checkMs / 1000)} s (checkers ${f1(checkShare(long) * 100)}%) -> ${f0(speedup(long))}x real time`,
       `  peak RSS ${f0(memory.peakRssMb)} MB (${f0(memory.baselineRssMb)} MB of it before the run); heap used in the event loop up to ${f0(memory.peakHeapUsedMb)} MB; ` +

@@ -40,13 +40,13 @@ interface RunResult {
   readonly traceRecords?: number;
 }
 
-function holdKernel(): RunResult {
+function holdKernel(events: number = EVENTS): RunResult {
   const sim = new Simulation({ seed: SEED });
   let drawn = 0;
   let fired = 0;
   sim.addNode("n1", (ctx: NodeContext) => {
     const fire = (): void => {
-      if (++fired === EVENTS) {
+      if (++fired === events) {
         sim.halt("bench done");
         return;
       }
@@ -71,7 +71,7 @@ interface BareEvent {
 }
 
 /** The same workload on a minimal (time, seq) binary min-heap. */
-function holdBare(): RunResult {
+function holdBare(eventCount: number = EVENTS): RunResult {
   const heap: BareEvent[] = [];
   let nextSeq = 0;
   let now = 0;
@@ -120,7 +120,7 @@ function holdBare(): RunResult {
     const event = pop();
     if (event === undefined) break;
     now = event.time;
-    if (++events === EVENTS) break;
+    if (++events === eventCount) break;
     push(now + (DELAYS[drawn++ & DELAY_MASK] as number));
   }
   const ms = performance.now() - t0;
@@ -153,7 +153,7 @@ const rate = (r: RunResult): number => r.events / (r.ms / 1_000);
 const fmtRate = (eventsPerSec: number): string => `${(eventsPerSec / 1e6).toFixed(2)}M events/s`;
 
 export function runKernelBench(): BenchResult {
-  const { kernel, bare } = measure(holdKernel, holdBare);
+  const { kernel, bare } = measure(() => holdKernel(), () => holdBare());
   const kernelRate = rate(kernel.best);
   const bareRate = rate(bare.best);
   const ratio = kernelRate / bareRate;
@@ -172,4 +172,26 @@ export function runKernelBench(): BenchResult {
         `trace ${kernel.best.traceRecords} records, hash ${kernel.best.traceHash}${hashes.size === 1 ? " (stable across runs)" : " (DIFFERS across runs!)"}`,
     ],
   };
+}
+
+/**
+ * What the kernel alone costs for `events` events (the hold model: the real node timer path
+ * with tracing, no model work): best of RUNS after a warm-up. A run of a real scenario with
+ * that many events cannot be faster than this, so `simMs / floorMs` bounds its speed-up.
+ */
+export function kernelFloorMs(events: number): number {
+  holdKernel(events);
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < RUNS; i++) best = Math.min(best, holdKernel(events).ms);
+  return best;
+}
+
+/** The report line for `kernelFloorMs`: the best speed-up a run of `events` events over `simMs` could reach, and the budget a target leaves per event. */
+export function kernelFloorLine(events: number, simMs: number, targetSpeedup: number, floorMs: number): string {
+  const budgetUs = (simMs / targetSpeedup / events) * 1_000;
+  const kernelUs = (floorMs / events) * 1_000;
+  return (
+    `kernel floor: the kernel alone (hold model: timer path and trace, no Kafka work, no checkers) runs ${events.toLocaleString("en-US")} events in ${floorMs.toFixed(0)} ms ` +
+    `= ${(simMs / floorMs).toFixed(0)}x real time at best; a ${targetSpeedup}x target leaves ${budgetUs.toFixed(2)} µs per event for everything, of which the kernel takes ${kernelUs.toFixed(2)} µs`
+  );
 }
