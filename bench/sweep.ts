@@ -9,17 +9,22 @@
  * - a calibration in every round: the same CPU-bound loop in 1 worker thread versus 2 at once,
  *   which says how much parallel CPU the machine really gives right now (2.0x on two free cores;
  *   less when the cores are shared or throttled). A sweep's speedup is only as good as that.
+ * - the workload's own capacity: the same seeds in plain node processes, 2 at once vs 1 alone.
+ *   Memory-heavy work scales worse than the spin loop, and no sweep can beat this ratio.
  * - time to shrink a failure found under a bug switch (target < 30 s).
  *
  * Bench code is not simulation code: it reads real time to measure.
  */
+import { spawn } from "node:child_process";
 import { availableParallelism } from "node:os";
+import { pathToFileURL } from "node:url";
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { run } from "../src/run/run.js";
 import { loadScenario } from "../src/scenario/load.js";
 import { shrink } from "../src/shrink/shrink.js";
 import type { WorkerIsolation } from "../src/sweep/protocol.js";
+import { workerV8Flags } from "../src/sweep/pool.js";
 import { SeedList } from "../src/sweep/seeds.js";
 import { runSweep } from "../src/sweep/sweep.js";
 import type { BenchResult } from "./index.js";
@@ -101,6 +106,47 @@ export async function parallelCapacity(): Promise<number> {
   return (2 * one) / two;
 }
 
+/**
+ * A child process that runs a case's seeds back to back with no sweep machinery (no pool, no
+ * messages, no determinism re-checks), with the V8 flags of a --jobs 2 worker; it prints the
+ * milliseconds from its first seed to its last (module loading excluded).
+ */
+const SEQUENTIAL_CHILD = `
+const [runUrl, loadUrl, seedsUrl, scenarioPath, seedsText] = process.argv.slice(1);
+const { run } = await import(runUrl);
+const { loadScenario } = await import(loadUrl);
+const { SeedList } = await import(seedsUrl);
+const scenario = loadScenario(scenarioPath);
+const seeds = [...SeedList.parse(seedsText)];
+const t0 = performance.now();
+for (const item of seeds) run(scenario, { seed: item.seed });
+console.log(performance.now() - t0);
+`;
+
+function sequentialChild(sweepCase: SweepCase): Promise<number> {
+  const url = (path: string): string => pathToFileURL(new URL(`../${path}`, import.meta.url).pathname).href;
+  const args = [...workerV8Flags(2, 2), "--import", "tsx", "--input-type=module", "-e", SEQUENTIAL_CHILD, "--", url("src/run/run.ts"), url("src/scenario/load.ts"), url("src/sweep/seeds.ts"), sweepCase.scenario, sweepCase.seeds];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(Number(out.trim().split("\n").pop())) : reject(new Error(`sequential child exited ${code}`))));
+  });
+}
+
+/**
+ * The parallel capacity the machine gives this workload: one process running the seeds alone
+ * versus two identical processes at once (2.0: the work scales perfectly). Simulation runs
+ * allocate heavily, so they share caches and memory bandwidth more than the spin loop does; a
+ * sweep at --jobs 2 cannot beat this ratio, whatever its own overhead.
+ */
+async function workloadCapacity(sweepCase: SweepCase): Promise<number> {
+  const one = await sequentialChild(sweepCase);
+  const two = await Promise.all([sequentialChild(sweepCase), sequentialChild(sweepCase)]);
+  return (2 * one) / Math.max(...two);
+}
+
 const rate = (t: SweepTiming): number => (t.seeds / t.ms) * 1000;
 
 /** One case, one isolation: the best --jobs 1 and --jobs 2 sweeps, every timing, and the speedups. */
@@ -142,13 +188,14 @@ class CaseResult {
     return ratios;
   }
 
-  lines(capacity: number): string[] {
+  lines(capacity: number, workload: number): string[] {
     const { one, two } = this;
     return [
       `sweep ${this.sweepCase.scenario} seeds ${this.sweepCase.seeds}, workers: ${this.isolation === "process" ? "child processes" : "worker threads"} [ms: ${this.all.map((t) => `j${t.jobs} ${t.ms.toFixed(0)}`).join(", ")}]`,
       `  --jobs 1: ${rate(one).toFixed(1)} seeds/s (steady ${one.steadyRate.toFixed(1)}/s); --jobs 2: ${rate(two).toFixed(1)} seeds/s (steady ${two.steadyRate.toFixed(1)}/s)`,
       `  speedup: ${this.speedup.toFixed(2)}x (steady ${this.steadySpeedup.toFixed(2)}x; per round ${this.roundSpeedups().map((r) => r.toFixed(2)).join(", ")}); ` +
-        `${((this.speedup / capacity) * 100).toFixed(0)}% of the machine's parallel capacity (${capacity.toFixed(2)}x)`,
+        `${((this.speedup / capacity) * 100).toFixed(0)}% of the machine's parallel capacity (${capacity.toFixed(2)}x); ` +
+        `steady ${((this.steadySpeedup / workload) * 100).toFixed(0)}% of this workload's (${workload.toFixed(2)}x)`,
     ];
   }
 }
@@ -174,6 +221,8 @@ export async function runSweepBench(): Promise<BenchResult> {
   }
   capacities.push(await parallelCapacity());
   const capacity = Math.max(...capacities);
+  const workloads = new Map<SweepCase, number>();
+  for (const c of CASES) workloads.set(c, await workloadCapacity(c));
   const decisive = results[0] as CaseResult;
   const shrinkTiming = timeShrink();
   const sweepMet = decisive.speedup >= TARGET_SPEEDUP;
@@ -185,6 +234,7 @@ export async function runSweepBench(): Promise<BenchResult> {
     metrics[`${key}/seedsPerSecJobs2`] = rate(r.two);
     metrics[`${key}/speedup`] = r.speedup;
     metrics[`${key}/steadySpeedup`] = r.steadySpeedup;
+    metrics[`${r.sweepCase.name}/workloadCapacity`] = workloads.get(r.sweepCase) as number;
   }
   return {
     name: "sweep",
@@ -193,7 +243,9 @@ export async function runSweepBench(): Promise<BenchResult> {
     lines: [
       `machine: ${availableParallelism()} CPUs; the same CPU loop in 2 worker threads at once vs 1, per round: ${capacities.map((c) => c.toFixed(2)).join(", ")}x the throughput (2.00x = two free cores)`,
       `sweeps: whole sweeps incl. worker start-up, best of ${ROUNDS} rounds, each round alternating --jobs 1 and 2 and both worker kinds`,
-      ...results.flatMap((r) => r.lines(capacity)),
+      `workload capacity: the same seeds back to back in plain node processes (no sweep machinery), 2 at once vs 1 alone: ` +
+        CASES.map((c) => `${c.name} ${(workloads.get(c) as number).toFixed(2)}x`).join(", "),
+      ...results.flatMap((r) => r.lines(capacity, workloads.get(r.sweepCase) as number)),
       `target: ${decisive.sweepCase.name} with child processes ${decisive.speedup.toFixed(2)}x (target >= ${TARGET_SPEEDUP}x on 2 cores): ${sweepMet ? "MET" : "NOT MET"}`,
       `shrink ${SHRINK_SCENARIO} seed ${shrinkTiming.seed} --bug ${SHRINK_BUG} (${shrinkTiming.invariant}): ${(shrinkTiming.ms / 1000).toFixed(2)} s, ${shrinkTiming.runs} runs ` +
         `(target < ${TARGET_SHRINK_MS / 1000} s): ${shrinkMet ? "MET" : "NOT MET"}; ${shrinkTiming.before} -> ${shrinkTiming.after}`,
