@@ -237,12 +237,47 @@ interface MutablePartition {
   key: PartitionKey;
   topic: string;
   partition: number;
-  acks: OffsetMap<Ack[]>;
+  acks: OffsetMap<PlacedSend[]>;
   observed: OffsetMap<MutableObservation[]>;
   highestReadOffset: number;
   endOffset: { offset: number; op: HistoryOp } | undefined;
   knownOffsets: number[];
   committedOffsets: number[];
+}
+
+/** A folded send: one object per send, its fields read off the send's value once. */
+class FoldedSend implements Send {
+  readonly topic: string;
+  readonly key: string | null;
+  readonly value: string;
+  readonly partition: number | undefined;
+
+  constructor(
+    sent: SendValue,
+    readonly outcome: SendOutcome,
+    readonly invoke: HistoryOp,
+    readonly completion: HistoryOp | undefined,
+    readonly offset: number | undefined,
+  ) {
+    this.topic = sent.topic;
+    this.key = sent.key;
+    this.value = sent.value;
+    this.partition = sent.partition;
+  }
+}
+
+/** An acknowledged send with its position: it is its own Ack (no second object per acknowledgement). */
+class PlacedSend extends FoldedSend implements Ack {
+  declare readonly offset: number;
+  declare readonly completion: HistoryOp;
+
+  get send(): Send {
+    return this;
+  }
+
+  get ok(): HistoryOp {
+    return this.completion;
+  }
 }
 
 class Folder {
@@ -254,6 +289,7 @@ class Folder {
   private readonly pendingTxns = new Map<number, HistoryOp>();
   private readonly pendingPolls = new Map<number, HistoryOp>();
   private readonly consumerIsolation = new Map<string, IsolationLevel>();
+  private lastPartition: MutablePartition | undefined;
 
   constructor(private readonly ops: readonly HistoryOp[]) {}
 
@@ -327,32 +363,27 @@ class Folder {
   }
 
   private addSend(value: SendValue, invoke: HistoryOp, completion: HistoryOp | undefined, outcome: SendOutcome = outcomeOf(completion)): void {
-    const placed = outcome === "ok" && value.partition !== undefined && value.offset !== undefined && value.offset >= 0;
-    const send: Send = {
-      topic: value.topic,
-      key: value.key,
-      value: value.value,
-      outcome,
-      invoke,
-      completion,
-      partition: value.partition,
-      offset: placed ? value.offset : undefined,
-    };
+    const placed = outcome === "ok" && completion !== undefined && value.partition !== undefined && value.offset !== undefined && value.offset >= 0;
+    const send = placed ? new PlacedSend(value, outcome, invoke, completion, value.offset as number) : new FoldedSend(value, outcome, invoke, completion, undefined);
     pushIn(mapIn(this.sends, send.topic), send.value, send);
-    if (!placed || completion === undefined) return;
-    const facts = this.partitionOf(value.topic, value.partition as number);
-    const offset = value.offset as number;
-    pushIn(facts.acks, offset, { send, value: send.value, offset, ok: completion });
+    if (send instanceof PlacedSend) pushIn(this.partitionOf(value.topic, value.partition as number).acks, send.offset, send);
   }
 
   private addPoll(op: HistoryOp, isolation: IsolationLevel): void {
     const records = (op.value as PollValue).records;
     this.stepsOf(op.process).push({ kind: "poll", op, isolation, records });
-    for (const [topic, partition, offset, value] of records) {
+    const committed = isolation === "read_committed";
+    // Indexed loops, no destructuring or closures: this runs once per record read in the run.
+    for (let r = 0; r < records.length; r++) {
+      const record = records[r] as PolledRecord;
+      const topic = record[0];
+      const partition = record[1];
+      const offset = record[2];
+      const value = record[3];
       const facts = this.partitionOf(topic, partition);
       if (offset > facts.highestReadOffset) facts.highestReadOffset = offset;
       const atOffset = facts.observed.get(offset);
-      let observation = atOffset?.find((o) => o.value === value);
+      let observation = atOffset === undefined ? undefined : observationOf(atOffset, value);
       if (observation === undefined) {
         observation = { value, offset, first: op, processes: [op.process], reads: 1, committed: false };
         if (atOffset === undefined) facts.observed.set(offset, [observation]);
@@ -362,7 +393,7 @@ class Folder {
         observation.reads++;
         if (!observation.processes.includes(op.process)) observation.processes.push(op.process);
       }
-      if (isolation === "read_committed") observation.committed = true;
+      if (committed) observation.committed = true;
     }
   }
 
@@ -386,6 +417,9 @@ class Folder {
   }
 
   private partitionOf(topic: string, partition: number): MutablePartition {
+    // Consecutive records mostly come from one partition: skip the key and the lookup then.
+    const last = this.lastPartition;
+    if (last !== undefined && last.partition === partition && last.topic === topic) return last;
     const key = partitionKey(topic, partition);
     let facts = this.partitions.get(key);
     if (facts === undefined) {
@@ -402,6 +436,7 @@ class Folder {
       };
       this.partitions.set(key, facts);
     }
+    this.lastPartition = facts;
     return facts;
   }
 
@@ -482,6 +517,14 @@ function ascending(a: number, b: number): number {
   return a - b;
 }
 
+function observationOf(observations: readonly MutableObservation[], value: string): MutableObservation | undefined {
+  for (let i = 0; i < observations.length; i++) {
+    const o = observations[i] as MutableObservation;
+    if (o.value === value) return o;
+  }
+  return undefined;
+}
+
 function mapIn<K, K2, V>(map: Map<K, Map<K2, V>>, key: K): Map<K2, V> {
   let inner = map.get(key);
   if (inner === undefined) {
@@ -545,6 +588,10 @@ function isEndOffsetsValue(value: unknown): value is EndOffsetsValue {
 /** The invoked send with the partition and offset its completion reported, if any. */
 function withPosition(sent: SendValue, completion: unknown): SendValue {
   if (!isObject(completion)) return sent;
+  // A writer's ok usually repeats the whole send with its position: take it as it is.
+  if (completion.topic === sent.topic && completion.value === sent.value && completion.key === sent.key && typeof completion.partition === "number" && typeof completion.offset === "number") {
+    return completion as unknown as SendValue;
+  }
   const { partition, offset } = completion;
   // A literal, not spreads: cheaper, and the same fields for every reader of a SendValue.
   return {

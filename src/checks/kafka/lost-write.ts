@@ -1,6 +1,6 @@
 import type { HistoryOp } from "../../../sim/history.js";
 import type { InvariantInfo, Violation } from "../violation.js";
-import { EVIDENCE_LIST_MAX, evidenceOf, firstAbove, inProofOrder, listed, partitionKey, type Ack, type KafkaHistory, type PartitionFacts, type PartitionKey } from "./kafka-history.js";
+import { EVIDENCE_LIST_MAX, evidenceOf, firstAbove, inProofOrder, listed, partitionKey, type Ack, type KafkaHistory, type Observation, type PartitionFacts, type PartitionKey } from "./kafka-history.js";
 
 /**
  * lost-write (Jepsen's Kafka workload): an acknowledged record that readers went past but never saw.
@@ -46,21 +46,19 @@ export function checkKafkaLostWrites(history: KafkaHistory): Violation[] {
   const found: { at: number; violation: Violation }[] = [];
   for (const facts of history.partitions.values()) {
     const readableEnd = Math.max(facts.highestReadOffset + 1, facts.endOffset?.offset ?? 0);
-    const readByConsumer = readValuesByConsumer(facts);
-    // With one consumer (the usual case) its values are all the values read here: no second set.
-    const readHere = readByConsumer.size === 1 ? (readByConsumer.values().next().value as Set<string>) : readValuesOf(facts);
+    const reads = new ReadIndex(facts);
     const reported = new Set<string>();
     const consumers = progress.get(facts.key);
-    for (const [offset, acks] of [...facts.acks].sort(([a], [b]) => a - b)) {
+    for (const offset of ascendingOffsets(facts.acks)) {
       if (offset >= readableEnd) break;
-      for (const ack of acks) {
+      for (const ack of facts.acks.get(offset) as readonly Ack[]) {
         if (reported.has(ack.value)) continue;
-        if (!readHere.has(ack.value)) {
+        if (!reads.anyRead(ack)) {
           reported.add(ack.value);
           found.push(lostWriteOf(facts, ack, readableEnd, consumers));
           continue;
         }
-        const crosser = consumerThatMissedIt(ack, consumers, readByConsumer);
+        const crosser = consumerThatMissedIt(ack, consumers, reads);
         if (crosser === undefined) continue;
         reported.add(ack.value);
         found.push(lostLaterOf(facts, ack, crosser));
@@ -68,6 +66,41 @@ export function checkKafkaLostWrites(history: KafkaHistory): Violation[] {
     }
   }
   return inProofOrder(found).map((f) => f.violation);
+}
+
+/**
+ * Who read which value in one partition. Most acknowledged values were read at their own
+ * offset, which one lookup answers; the per-consumer sets of every value read in the partition
+ * are built only when some value was not (then a value read at another offset still counts).
+ */
+class ReadIndex {
+  private byConsumer: Map<string, Set<string>> | undefined;
+  private all: Set<string> | undefined;
+
+  constructor(private readonly facts: PartitionFacts) {}
+
+  /** Whether any consumer read the ack's value in this partition, at any offset. */
+  anyRead(ack: Ack): boolean {
+    if (this.atOwnOffset(ack) !== undefined) return true;
+    this.all ??= readValuesOf(this.facts);
+    return this.all.has(ack.value);
+  }
+
+  /** Whether `process` read the ack's value in this partition, at any offset. */
+  readBy(process: string, ack: Ack): boolean {
+    if (this.atOwnOffset(ack)?.processes.includes(process) === true) return true;
+    this.byConsumer ??= readValuesByConsumer(this.facts);
+    return this.byConsumer.get(process)?.has(ack.value) === true;
+  }
+
+  private atOwnOffset(ack: Ack): Observation | undefined {
+    return this.facts.observed.get(ack.offset)?.find((o) => o.value === ack.value);
+  }
+}
+
+/** The keys of an offset map in ascending order. */
+function ascendingOffsets(map: ReadonlyMap<number, unknown>): number[] {
+  return [...map.keys()].sort((a, b) => a - b);
 }
 
 function lostWriteOf(facts: PartitionFacts, ack: Ack, readableEnd: number, progress: ReadonlyMap<string, Progress> | undefined): { at: number; violation: Violation } {
@@ -106,13 +139,13 @@ function lostWriteOf(facts: PartitionFacts, ack: Ack, readableEnd: number, progr
 function consumerThatMissedIt(
   ack: Ack,
   consumers: ReadonlyMap<string, Progress> | undefined,
-  readByConsumer: ReadonlyMap<string, ReadonlySet<string>>,
+  reads: ReadIndex,
 ): { process: string; crossing: HistoryOp } | undefined {
   for (const [process, mine] of consumers ?? []) {
     const i = firstAbove(mine.highest, ack.offset - 1);
     const crossing = mine.ops[i];
     if (crossing === undefined || crossing.index < ack.ok.index) continue;
-    if (readByConsumer.get(process)?.has(ack.value) === true) continue;
+    if (reads.readBy(process, ack)) continue;
     return { process, crossing };
   }
   return undefined;
