@@ -13,6 +13,18 @@ clients:
   - kind: pb-writer
 `;
 
+/** A valid Kafka scenario, for the cases that break a Kafka field. */
+const KAFKA_VALID = `name: bad-kafka
+durationMs: 5000
+cluster:
+  kind: kafka
+  brokers: 3
+  topics:
+    - { name: events, partitions: 2, replicationFactor: 3 }
+clients:
+  - kind: kafka-writer
+`;
+
 export interface MalformedCase {
   readonly name: string;
   readonly source: string;
@@ -165,6 +177,41 @@ export const MALFORMED: readonly MalformedCase[] = [
   },
 
   // References between fields.
+  {
+    name: "a Kafka topic with more replicas than brokers",
+    source: KAFKA_VALID.replace("replicationFactor: 3", "replicationFactor: 4"),
+    path: "cluster.topics[0].replicationFactor",
+    expected: "a replication factor of at most the 3 brokers",
+    found: "4",
+  },
+  {
+    name: "a Kafka replica assignment with a partition too few",
+    source: KAFKA_VALID.replace("replicationFactor: 3", "replicationFactor: 3, replicaAssignment: [[1, 2, 3]]"),
+    path: "cluster.topics[0].replicaAssignment",
+    expected: "one replica list per partition (2)",
+    found: "a list of 1",
+  },
+  {
+    name: "a Kafka replica assignment naming a broker twice",
+    source: KAFKA_VALID.replace("replicationFactor: 3", "replicationFactor: 3, replicaAssignment: [[1, 2, 3], [2, 2, 3]]"),
+    path: "cluster.topics[0].replicaAssignment[1][1]",
+    expected: "a broker not already in partition 1's replicas",
+    found: "2",
+  },
+  {
+    name: "a Kafka replica assignment naming a broker the cluster does not have",
+    source: KAFKA_VALID.replace("replicationFactor: 3", "replicationFactor: 3, replicaAssignment: [[1, 2, 3], [4, 2, 3]]"),
+    path: "cluster.topics[0].replicaAssignment[1][0]",
+    expected: "a broker id from 1 to 3",
+    found: "4",
+  },
+  {
+    name: "a Kafka replica assignment shorter than the replication factor",
+    source: KAFKA_VALID.replace("replicationFactor: 3", "replicationFactor: 3, replicaAssignment: [[1, 2, 3], [2, 3]]"),
+    path: "cluster.topics[0].replicaAssignment[1]",
+    expected: "3 broker ids (the replication factor)",
+    found: "a list of 2",
+  },
   {
     name: "a fault naming a node that does not exist",
     source: withFault("{ atMs: 10, kind: crash, node: r9 }"),

@@ -32,12 +32,18 @@ export interface ControllerConfig {
   readonly brokerSessionTimeoutMs: number;
   readonly uncleanLeaderElectionEnable: boolean;
   readonly producerIdBlockSize: number;
+  /** auto.leader.rebalance.enable: move leadership back to each partition's preferred replica. */
+  readonly autoLeaderRebalanceEnable: boolean;
+  /** leader.imbalance.check.interval.seconds: how long a partition may lead from a non-preferred replica before the controller acts. */
+  readonly leaderImbalanceCheckIntervalSeconds: number;
 }
 
 export interface TopicConfig {
   readonly name: string;
   readonly partitions: number;
   readonly replicationFactor: number;
+  /** Per partition, its replicas (the preferred leader first); omitted: round-robin over the brokers. */
+  readonly replicaAssignment?: readonly (readonly number[])[];
 }
 
 export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
@@ -59,4 +65,6 @@ export const DEFAULT_CONTROLLER_CONFIG: ControllerConfig = {
   brokerSessionTimeoutMs: 9000,
   uncleanLeaderElectionEnable: false,
   producerIdBlockSize: 1000,
+  autoLeaderRebalanceEnable: true,
+  leaderImbalanceCheckIntervalSeconds: 300,
 };

@@ -13,6 +13,8 @@ interface ControllerState {
   readonly nextBrokerEpoch: number;
   readonly partitions: readonly PartitionState[];
   readonly nextProducerId: number;
+  /** Whether the scenario's topics exist yet: until then no partition has a leader. */
+  readonly topicsCreated: boolean;
 }
 
 export interface ControllerOptions {
@@ -28,6 +30,14 @@ const NO_LEADER = -1;
  * ISR (unclean only when enabled), AlterPartition, producer id blocks, and metadata pushed to
  * brokers. Its own quorum is out of scope: its state is durable, but the process can crash and
  * be partitioned like any node, and elections resume when it returns.
+ *
+ * The scenario's topics are created as a setup script creates them, once the cluster has
+ * formed: when every broker has registered (or, if one never does, a broker session timeout
+ * after the controller started). Each partition's first leader is then its preferred replica
+ * (the first of its replicas, spread round-robin over the brokers), not whichever broker
+ * registered first. Later, leadership that failed over elsewhere goes back to the preferred
+ * replica when it is in the ISR again: KRaft's auto leader rebalance, which acts
+ * leader.imbalance.check.interval.seconds after a change left a partition imbalanced.
  */
 export class Controller implements Actor {
   private state: ControllerState;
@@ -42,6 +52,9 @@ export class Controller implements Actor {
    * channel retries a request over a new connection (and a KRaft broker replays the metadata log).
    */
   private readonly needsResync = new Set<number>();
+  /** Monotonic time this incarnation started: the topics are created at most a session timeout later. */
+  private startedUs = 0;
+  private balanceScheduled = false;
 
   constructor(
     private readonly ctx: NodeContext,
@@ -64,11 +77,13 @@ export class Controller implements Actor {
 
   onStart(): void {
     const now = this.ctx.monotonicClockUs();
+    this.startedUs = now;
     for (const id of Object.keys(this.state.brokerEpochs)) {
       this.lastHeartbeatUs.set(Number(id), now);
       this.needsResync.add(Number(id));
     }
     this.pushMetadataToAll();
+    this.maybeScheduleBalance();
     this.ctx.after(msToUs(500), "session-check", () => this.sessionCheck());
   }
 
@@ -97,12 +112,12 @@ export class Controller implements Actor {
     let slot = 0;
     for (const topic of this.options.topics) {
       for (let partition = 0; partition < topic.partitions; partition++) {
-        const replicas = Array.from({ length: topic.replicationFactor }, (_, i) => brokers[(slot + i) % brokers.length] as number);
+        const replicas = topic.replicaAssignment?.[partition] ?? Array.from({ length: topic.replicationFactor }, (_, i) => brokers[(slot + i) % brokers.length] as number);
         slot++;
         partitions.push({ topic: topic.name, partition, leader: NO_LEADER, leaderEpoch: 0, isr: replicas, replicas, partitionEpoch: 0 });
       }
     }
-    return { controllerEpoch: 0, brokerEpochs: {}, nextBrokerEpoch: 1, partitions, nextProducerId: 1000 };
+    return { controllerEpoch: 0, brokerEpochs: {}, nextBrokerEpoch: 1, partitions, nextProducerId: 1000, topicsCreated: false };
   }
 
   // ── Liveness ─────────────────────────────────────────────────────────────────────────
@@ -141,7 +156,7 @@ export class Controller implements Actor {
     if (previous !== undefined) this.removeFromIsrs(brokerId);
     this.fenced.delete(brokerId);
     this.lastHeartbeatUs.set(brokerId, this.ctx.monotonicClockUs());
-    this.electLeadersWithout(new Set(this.fenced));
+    if (!this.maybeCreateTopics()) this.electLeadersWithout(new Set(this.fenced));
     this.persist();
     this.send(from, { type: "BrokerHeartbeatResponse", brokerEpoch, fenced: false });
     this.sendLeaderAndIsr(brokerId, this.state.partitions.filter((p) => p.replicas.includes(brokerId)));
@@ -151,6 +166,10 @@ export class Controller implements Actor {
   private sessionCheck(): void {
     const now = this.ctx.monotonicClockUs();
     const timeoutUs = msToUs(this.options.config.brokerSessionTimeoutMs);
+    if (!this.state.topicsCreated && now - this.startedUs >= timeoutUs && this.maybeCreateTopics(true)) {
+      this.persist();
+      this.pushMetadataToAll();
+    }
     for (const [id, last] of this.lastHeartbeatUs) {
       if (this.fenced.has(id) || now - last <= timeoutUs) continue;
       this.fenced.add(id);
@@ -190,6 +209,7 @@ export class Controller implements Actor {
    * replica with an ISR of itself, else none. The leader epoch bumps when the leader changes.
    */
   private electLeader(p: PartitionState, isr: readonly number[], unavailable: ReadonlySet<number>): PartitionState {
+    if (!this.state.topicsCreated) return p;
     const live = (id: number) => this.state.brokerEpochs[id] !== undefined && !unavailable.has(id);
     let leader = p.leader;
     let nextIsr = isr;
@@ -211,6 +231,53 @@ export class Controller implements Actor {
     return { ...p, leader, isr: [...nextIsr], leaderEpoch: leaderChanged ? p.leaderEpoch + 1 : p.leaderEpoch, partitionEpoch: p.partitionEpoch + 1 };
   }
 
+  /**
+   * Creates the topics once every broker has registered (or, `anyway`, with the brokers that
+   * have): each partition's first leader is its first live replica, so its preferred one when
+   * that broker is up. Returns whether it created them now.
+   */
+  private maybeCreateTopics(anyway = false): boolean {
+    if (this.state.topicsCreated) return false;
+    const registered = this.options.brokerIds.filter((id) => this.state.brokerEpochs[id] !== undefined);
+    if (!anyway && registered.length < this.options.brokerIds.length) return false;
+    this.state = { ...this.state, topicsCreated: true };
+    this.ctx.trace("controller.create-topics", { brokers: registered.join(","), of: this.options.brokerIds.length });
+    this.electLeadersWithout(new Set(this.fenced));
+    return true;
+  }
+
+  /** Partitions led by another broker than their preferred replica (the first of their replicas). */
+  private imbalanced(): PartitionState[] {
+    return this.state.partitions.filter((p) => p.leader !== NO_LEADER && p.leader !== p.replicas[0]);
+  }
+
+  /**
+   * KRaft's maybeScheduleNextBalancePartitionLeaders: after a change that left some partition
+   * led by a non-preferred replica, one balance runs leader.imbalance.check.interval.seconds later.
+   */
+  private maybeScheduleBalance(): void {
+    if (!this.options.config.autoLeaderRebalanceEnable || this.balanceScheduled || this.imbalanced().length === 0) return;
+    this.balanceScheduled = true;
+    this.ctx.after(msToUs(this.options.config.leaderImbalanceCheckIntervalSeconds * 1000), "leader-balance", () => {
+      this.balanceScheduled = false;
+      this.balanceLeaders();
+    });
+  }
+
+  /** Preferred-replica election: a partition whose preferred replica is live and in its ISR gets it back as leader. */
+  private balanceLeaders(): void {
+    const unavailable = this.fenced;
+    const live = (id: number) => this.state.brokerEpochs[id] !== undefined && !unavailable.has(id);
+    this.updatePartitions((p) => {
+      const preferred = p.replicas[0] as number;
+      if (p.leader === NO_LEADER || p.leader === preferred || !live(preferred) || !p.isr.includes(preferred)) return p;
+      this.ctx.trace("controller.preferred-election", { partition: partitionKey(p.topic, p.partition), from: p.leader, to: preferred });
+      return { ...p, leader: preferred, leaderEpoch: p.leaderEpoch + 1, partitionEpoch: p.partitionEpoch + 1 };
+    });
+    this.persist();
+    this.maybeScheduleBalance();
+  }
+
   /** Applies `change` to every partition; pushes LeaderAndIsr for the partitions that changed. */
   private updatePartitions(change: (p: PartitionState) => PartitionState): void {
     const changed: PartitionState[] = [];
@@ -224,6 +291,7 @@ export class Controller implements Actor {
     });
     if (changed.length === 0) return;
     this.state = { ...this.state, partitions };
+    this.maybeScheduleBalance();
     this.persist();
     const brokers = new Set(changed.flatMap((p) => p.replicas));
     for (const broker of [...brokers].sort((a, b) => a - b)) this.sendLeaderAndIsr(broker, changed.filter((p) => p.replicas.includes(broker)));

@@ -14,6 +14,11 @@ export const kafkaClusterSchema = z.strictObject({
         name: topicName,
         partitions: z.int().min(1).max(64).default(1),
         replicationFactor: z.int().min(1).max(9).default(3),
+        /**
+         * Kafka's manual replica assignment (kafka-topics --replica-assignment): per partition,
+         * its replicas' broker ids, the preferred leader first. Omitted: the brokers round-robin.
+         */
+        replicaAssignment: z.array(z.array(z.int().min(1).max(9)).min(1)).optional(),
       }),
     )
     .min(1)
@@ -30,6 +35,10 @@ export const kafkaClusterSchema = z.strictObject({
   brokerHeartbeatIntervalMs: positiveMs(60_000).default(DEFAULT_BROKER_CONFIG.brokerHeartbeatIntervalMs),
   brokerSessionTimeoutMs: positiveMs(600_000).default(DEFAULT_CONTROLLER_CONFIG.brokerSessionTimeoutMs),
   producerIdBlockSize: z.int().min(1).max(1_000_000).default(DEFAULT_CONTROLLER_CONFIG.producerIdBlockSize),
+  /** auto.leader.rebalance.enable: leadership goes back to each partition's preferred replica (the first of its replicas). */
+  autoLeaderRebalanceEnable: z.boolean().default(DEFAULT_CONTROLLER_CONFIG.autoLeaderRebalanceEnable),
+  /** leader.imbalance.check.interval.seconds (Kafka: 300): the delay before the controller moves leadership back. */
+  leaderImbalanceCheckIntervalSeconds: z.int().min(1).max(86_400).default(DEFAULT_CONTROLLER_CONFIG.leaderImbalanceCheckIntervalSeconds),
   fetchMaxBatches: z.int().min(1).max(10_000).default(DEFAULT_BROKER_CONFIG.fetchMaxBatches),
   /** The finalized `transaction.version` feature: 2 (KIP-890 part 2, Kafka 4.x default) or 1. */
   transactionVersion: z.union([z.literal(1), z.literal(2)]).default(2),
@@ -52,7 +61,31 @@ export const kafkaClusterSchema = z.strictObject({
   maxProducerEpoch: z.int().min(2).max(32_767).default(32_767),
   /** group.initial.rebalance.delay.ms. */
   groupInitialRebalanceDelayMs: z.int().min(0).max(600_000).default(3000),
-});
+}).check((ctx) => checkTopics(ctx.value, (path, message, input) => ctx.issues.push({ code: "custom", path, message, input })));
+
+/** Kafka refuses such topics at creation (INVALID_REPLICATION_FACTOR, INVALID_REPLICA_ASSIGNMENT); a scenario gets the error up front. */
+interface TopicInput {
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly replicaAssignment?: readonly (readonly number[])[] | undefined;
+}
+
+function checkTopics(cluster: { readonly brokers: number; readonly topics: readonly TopicInput[] }, report: (path: (string | number)[], message: string, input: unknown) => void): void {
+  cluster.topics.forEach((topic, t) => {
+    if (topic.replicationFactor > cluster.brokers) report(["topics", t, "replicationFactor"], `a replication factor of at most the ${cluster.brokers} brokers`, topic.replicationFactor);
+    const assignment = topic.replicaAssignment;
+    if (assignment === undefined) return;
+    if (assignment.length !== topic.partitions) report(["topics", t, "replicaAssignment"], `one replica list per partition (${topic.partitions})`, assignment);
+    assignment.forEach((replicas, p) => {
+      const path = ["topics", t, "replicaAssignment", p];
+      if (replicas.length !== topic.replicationFactor) report(path, `${topic.replicationFactor} broker ids (the replication factor)`, replicas);
+      replicas.forEach((id, i) => {
+        if (id > cluster.brokers) report([...path, i], `a broker id from 1 to ${cluster.brokers}`, id);
+        else if (replicas.indexOf(id) < i) report([...path, i], `a broker not already in partition ${p}'s replicas`, id);
+      });
+    });
+  });
+}
 
 export type KafkaCluster = z.infer<typeof kafkaClusterSchema>;
 export type KafkaClusterInput = z.input<typeof kafkaClusterSchema>;
@@ -78,5 +111,7 @@ export function controllerConfigOf(cluster: KafkaCluster): ControllerConfig {
     brokerSessionTimeoutMs: cluster.brokerSessionTimeoutMs,
     uncleanLeaderElectionEnable: cluster.uncleanLeaderElectionEnable,
     producerIdBlockSize: cluster.producerIdBlockSize,
+    autoLeaderRebalanceEnable: cluster.autoLeaderRebalanceEnable,
+    leaderImbalanceCheckIntervalSeconds: cluster.leaderImbalanceCheckIntervalSeconds,
   };
 }
