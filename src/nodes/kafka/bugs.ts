@@ -17,6 +17,11 @@ export const KAFKA_BUGS = {
   noMarkerEpochCheck: "no-marker-epoch-check",
   /** A marker from a coordinator epoch older than the partition last saw is written anyway. */
   noCoordinatorEpochCheck: "no-coordinator-epoch-check",
+  /**
+   * KAFKA-19999: under transaction version 2 a marker must carry an epoch strictly above the
+   * partition's, with no exception for a retry of the marker that already ended the transaction.
+   */
+  noMarkerRetryRule: "no-marker-retry-rule",
   /** KAFKA-12671: a first transactional produce on a partition is appended without asking the coordinator (KIP-890 part 1 off). */
   noPartitionVerification: "no-partition-verification",
 } as const;

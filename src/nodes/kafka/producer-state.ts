@@ -202,6 +202,7 @@ export class ProducerStateManager {
   private markerEpochFenced(entry: ProducerStateEntry, markerEpoch: number, transactionVersion: TransactionVersion): boolean {
     if (transactionVersion < 2) return markerEpoch < entry.producerEpoch;
     if (markerEpoch > entry.producerEpoch) return false;
+    if (this.options.bugs.has(KAFKA_BUGS.noMarkerRetryRule)) return true;
     return !(markerEpoch === entry.producerEpoch && entry.currentTxnFirstOffset === undefined);
   }
 

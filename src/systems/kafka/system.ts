@@ -10,7 +10,8 @@ import { COPIER_BUGS, KafkaCopier, KafkaReader, KafkaTxnWriter, KafkaWriter } fr
 import { GROUP_BUG_DESCRIPTIONS, GROUP_BUGS } from "../../nodes/kafka/group/bugs.js";
 import type { GroupCoordinator } from "../../nodes/kafka/group/coordinator.js";
 import { partitionKey } from "../../nodes/kafka/protocol.js";
-import { GROUP_METADATA_TOPIC } from "../../nodes/kafka/txn/protocol.js";
+import type { TransactionCoordinator } from "../../nodes/kafka/txn/coordinator.js";
+import { GROUP_METADATA_TOPIC, TRANSACTION_STATE_TOPIC } from "../../nodes/kafka/txn/protocol.js";
 import { partitionFor } from "../../nodes/kafka/txn/transaction-log.js";
 import { declareTxnProperties } from "../../nodes/kafka/txn/coverage.js";
 import { TXN_BUG_DESCRIPTIONS, TXN_BUGS } from "../../nodes/kafka/txn/bugs.js";
@@ -33,7 +34,7 @@ const HANGING_TRANSACTION: InvariantInfo = {
   kind: "liveness",
   when: "end",
   description:
-    "After the faults heal and the liveness phase runs, no transaction is still open on a partition leader, pinning the LSO (Kafka's `kafka-transactions.sh find-hanging`).",
+    "After the faults heal and the liveness phase runs, no transaction is still open on a partition leader, pinning the LSO (Kafka's `kafka-transactions.sh find-hanging`), and no transaction coordinator still holds a transaction in PrepareCommit or PrepareAbort (its markers not all written).",
 };
 
 /** Coverage properties a sweep should reach (declared so that a miss shows as zero). */
@@ -176,6 +177,12 @@ export const kafka: SystemModel<KafkaCluster, KafkaClient> = {
       caughtBy: ["uncommitted-read", "aborted-read", "torn-transaction", "lost-write"],
     },
     {
+      name: KAFKA_BUGS.noMarkerRetryRule,
+      description:
+        "Under transaction version 2 a marker must carry an epoch above the partition's even when it retries the marker that already ended the transaction there (KAFKA-19999): a coordinator that resends markers after a failover or a lost response is refused, abandons them, and the transaction hangs in PrepareCommit or PrepareAbort.",
+      caughtBy: ["hanging-transaction", "converged"],
+    },
+    {
       name: KAFKA_BUGS.noPartitionVerification,
       description: "With transaction version 1, a first transactional produce is appended without asking the coordinator (KAFKA-12671): a late produce after the transaction ended opens a transaction nobody will end.",
       caughtBy: ["hanging-transaction"],
@@ -285,11 +292,21 @@ export const kafka: SystemModel<KafkaCluster, KafkaClient> = {
       checkHistory: () => [...checkKafkaDataHistory(sim.history.ops), ...checkKafkaTxnHistory(sim.history.ops)],
       checkLiveness: () => [
         ...checkConverged(sim, cluster, readers.map(([id]) => id), copierGroupsOf(copiers)),
-        ...checkHangingTransactions(sim, cluster),
+        ...checkHangingTransactions(sim, cluster, transactionalIdsOf(sim, [...txnWriters, ...copiers].map(([id]) => id))),
       ],
     };
   },
 };
+
+/** The transactional ids of the transactional clients (each app's own, whatever its incarnation). */
+function transactionalIdsOf(sim: Simulation, nodeIds: readonly string[]): string[] {
+  const ids = new Set<string>();
+  for (const id of nodeIds) {
+    const app = sim.node(id).current;
+    if (app instanceof KafkaTxnWriter || app instanceof KafkaCopier) ids.add(app.transactionalId);
+  }
+  return [...ids].sort();
+}
 
 /** Whether a history process (`<node>`, `<node>#<incarnation>`, either with `/<slot>`) is its node's running incarnation. */
 function isCurrentIncarnation(sim: Simulation, process: string): boolean {
@@ -337,7 +354,7 @@ function checkConverged(sim: Simulation, cluster: KafkaCluster, readers: readonl
 }
 
 /** Open transactions left on partition leaders after the liveness phase pin the LSO for good. */
-function checkHangingTransactions(sim: Simulation, cluster: KafkaCluster): Violation[] {
+function checkHangingTransactions(sim: Simulation, cluster: KafkaCluster, transactionalIds: readonly string[]): Violation[] {
   const hanging: { partition: string; producerId: number; firstOffset: number; lastStableOffset: number; highWatermark: number }[] = [];
   for (const topic of cluster.topics) {
     for (let partition = 0; partition < topic.partitions; partition++) {
@@ -348,16 +365,46 @@ function checkHangingTransactions(sim: Simulation, cluster: KafkaCluster): Viola
       }
     }
   }
-  if (hanging.length === 0) return [];
-  const first = hanging[0] as (typeof hanging)[number];
-  return [
-    {
+  const stuck = stuckAtCoordinators(sim, cluster, transactionalIds);
+  const violations: Violation[] = [];
+  const first = hanging[0];
+  if (first !== undefined) {
+    violations.push({
       invariant: HANGING_TRANSACTION.name,
       kind: "liveness",
       message: `${hanging.length} transaction(s) still open after the liveness phase; first: producer ${first.producerId} on ${first.partition} from offset ${first.firstOffset} holds the LSO at ${first.lastStableOffset} (HW ${first.highWatermark})`,
       evidence: { ops: [], traceIndices: [sim.trace.count - 1], timeUs: sim.nowUs, data: { hanging } },
-    },
-  ];
+    });
+  }
+  const firstStuck = stuck[0];
+  if (firstStuck !== undefined) {
+    violations.push({
+      invariant: HANGING_TRANSACTION.name,
+      kind: "liveness",
+      message: `${stuck.length} transaction(s) still in PrepareCommit or PrepareAbort at their coordinator after the liveness phase; first: transactionalId ${firstStuck.transactionalId} (producer ${firstStuck.producerId}, epoch ${firstStuck.producerEpoch}) in ${firstStuck.state} at b${firstStuck.coordinator}: its markers were not all written`,
+      evidence: { ops: [], traceIndices: [sim.trace.count - 1], timeUs: sim.nowUs, data: { stuck } },
+    });
+  }
+  return violations;
+}
+
+/** Transactions whose coordinator still holds them in PrepareCommit or PrepareAbort: markers abandoned or never finished. */
+function stuckAtCoordinators(sim: Simulation, cluster: KafkaCluster, transactionalIds: readonly string[]) {
+  const stuck: { transactionalId: string; state: string; producerId: number; producerEpoch: number; coordinator: number }[] = [];
+  for (const transactionalId of transactionalIds) {
+    const partition = partitionFor(transactionalId, cluster.transactionStateLogNumPartitions);
+    const leader = leaderReplica(sim, cluster, TRANSACTION_STATE_TOPIC, partition);
+    if (leader === undefined) continue;
+    for (const id of brokerIds(cluster)) {
+      const broker = sim.node(brokerNode(id)).current as Broker | undefined;
+      if (broker?.replica(TRANSACTION_STATE_TOPIC, partition) !== leader) continue;
+      const state = (broker.hostedCoordinator(TRANSACTION_STATE_TOPIC) as TransactionCoordinator | undefined)?.transactionState(transactionalId);
+      if (state !== undefined && (state.state === "PrepareCommit" || state.state === "PrepareAbort")) {
+        stuck.push({ transactionalId, state: state.state, producerId: state.producerId, producerEpoch: state.producerEpoch, coordinator: id });
+      }
+    }
+  }
+  return stuck;
 }
 
 /** Input partitions whose committed group offset is below their last stable offset (a copier group that did not drain). */

@@ -50,7 +50,7 @@ describe("topic creation", () => {
 describe("auto leader rebalance", () => {
   const failOverPartition1 = (h: KafkaHarness): void => {
     // b2 (partition 1's preferred leader) restarts: it gives up leadership at registration.
-    h.apply({ kind: "crash", node: "b2" });
+    h.apply({ kind: "crash", node: "b2", loseUnflushed: false });
     h.apply({ kind: "restart", node: "b2" });
     expect(h.runUntil(() => controllerState(h, "events", 1).leader !== 2 && controllerState(h, "events", 1).leader !== -1, 5000)).toBe(true);
     expect(waitForIsr(h, [1, 2, 3], 20_000, "events", 1)).toBe(true);
