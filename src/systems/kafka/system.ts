@@ -6,7 +6,7 @@ import { checkKafkaTxnHistory, KAFKA_TXN_INVARIANTS } from "../../checks/kafka-t
 import type { InvariantInfo, Violation } from "../../checks/violation.js";
 import type { Broker } from "../../nodes/kafka/broker.js";
 import { KAFKA_BUGS } from "../../nodes/kafka/bugs.js";
-import { COPIER_BUGS, KafkaCopier, KafkaReader, KafkaTxnWriter, KafkaWriter } from "../../nodes/kafka/client/index.js";
+import { COPIER_BUGS, KafkaCopier, KafkaReader, KafkaTxnWriter, KafkaWriter, PRODUCER_BUGS } from "../../nodes/kafka/client/index.js";
 import { GROUP_BUG_DESCRIPTIONS, GROUP_BUGS } from "../../nodes/kafka/group/bugs.js";
 import type { GroupCoordinator } from "../../nodes/kafka/group/coordinator.js";
 import { partitionKey } from "../../nodes/kafka/protocol.js";
@@ -193,6 +193,12 @@ export const kafka: SystemModel<KafkaCluster, KafkaClient> = {
     { name: GROUP_BUGS.offsetsOutsideTxn, description: GROUP_BUG_DESCRIPTIONS["offsets-outside-txn"], caughtBy: ["eos-copy"] },
     { name: GROUP_BUGS.noRequireStable, description: GROUP_BUG_DESCRIPTIONS["no-require-stable"], caughtBy: ["eos-copy", "duplicate"] },
     { name: GROUP_BUGS.noGenerationCheck, description: GROUP_BUG_DESCRIPTIONS["no-generation-check"], caughtBy: ["eos-copy", "duplicate"] },
+    {
+      name: PRODUCER_BUGS.racySequence,
+      description:
+        "The producer reads each batch's base sequence off the last acknowledged one instead of reserving it at drain (platformatic/kafka #326): concurrent batches to one partition share a sequence, the broker acknowledges the later ones as duplicates of the first, with its offset, and drops their records.",
+      caughtBy: ["lost-write", "inconsistent-offsets"],
+    },
     {
       name: COPIER_BUGS.noRewindAfterAbort,
       description: "The copier does not seek back to the aborted transaction's first inputs (KAFKA-17582): the next commit covers inputs whose copies were rolled back.",

@@ -5,6 +5,17 @@ import { incrementSequence, type ProducerBatch } from "./producer-batch.js";
 
 const NO_LAST_ACKED_SEQUENCE = -1;
 
+/** Producer guards that can be switched off by name. */
+export const PRODUCER_BUGS = {
+  /**
+   * platformatic/kafka #326: the next sequence is read off the last acknowledged one instead of
+   * being reserved as each batch is drained, so batches drained while another is in flight get
+   * its base sequence. The broker takes each as a duplicate of the first and acknowledges it
+   * with the first's offset: the record is dropped with a success.
+   */
+  racySequence: "racy-sequence",
+} as const;
+
 /** Per-partition sequence bookkeeping (Java's TxnPartitionEntry). */
 interface PartitionEntry {
   /** The producer id and epoch this partition's sequences belong to. */
@@ -151,8 +162,9 @@ export class IdempotenceManager {
     const entry = this.entry(batch.tp);
     if (this.hasStaleProducerIdAndEpoch(batch.tp) && entry.inflight.length === 0) this.startSequencesAtBeginning(entry);
     batch.transactional = this.transactional;
-    batch.setProducerState(this.producerId, this.producerEpoch, entry.nextSequence);
-    entry.nextSequence = incrementSequence(entry.nextSequence, batch.recordCount);
+    const base = this.ctx.bugs.has(PRODUCER_BUGS.racySequence) ? incrementSequence(entry.lastAckedSequence, 1) : entry.nextSequence;
+    batch.setProducerState(this.producerId, this.producerEpoch, base);
+    entry.nextSequence = incrementSequence(base, batch.recordCount);
     this.addInflight(entry, batch);
   }
 
