@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { TraceRecord } from "../../sim/trace.js";
 import { KAFKA_BUGS } from "../../src/nodes/kafka/bugs.js";
-import { PRODUCER_BUGS } from "../../src/nodes/kafka/client/index.js";
+import { CONSUMER_BUGS, PRODUCER_BUGS } from "../../src/nodes/kafka/client/index.js";
 import type { RunResult } from "../../src/run/result.js";
 import { run } from "../../src/run/run.js";
 import { loadScenario } from "../../src/scenario/load.js";
@@ -20,6 +20,7 @@ describeSwitch(KAFKA_BUGS.truncateToHw, "a follower truncates to its stale HW on
 describeSwitch(KAFKA_BUGS.noIsrJoinRule, "a follower below the new leader's epoch start joins its ISR at a stale HW and is elected (KAFKA-7128)");
 describeSwitch(KAFKA_BUGS.noMinIsrHwGate, "the HW runs on the last replica standing, which then loses the records consumers read (KIP-966)");
 describeSwitch(PRODUCER_BUGS.racySequence, "concurrent sends to one partition share a base sequence and the later ones are acknowledged as duplicates of the first (platformatic/kafka #326)", [1, 2]);
+describeSwitch(CONSUMER_BUGS.stuckOnTrailingMarker, "a consumer whose position only data batches move stays on the marker that ends each partition and never drains (kafka-node #1336)", [1, 2]);
 
 describe("follower-restart", () => {
   it("followers crash (some losing their unflushed tail) and restart under load: every invariant holds", () => {

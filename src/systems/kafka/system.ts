@@ -6,7 +6,7 @@ import { checkKafkaTxnHistory, KAFKA_TXN_INVARIANTS } from "../../checks/kafka-t
 import type { InvariantInfo, Violation } from "../../checks/violation.js";
 import type { Broker } from "../../nodes/kafka/broker.js";
 import { KAFKA_BUGS } from "../../nodes/kafka/bugs.js";
-import { COPIER_BUGS, KafkaCopier, KafkaReader, KafkaTxnWriter, KafkaWriter, PRODUCER_BUGS } from "../../nodes/kafka/client/index.js";
+import { COPIER_BUGS, KafkaCopier, KafkaReader, KafkaTxnWriter, KafkaWriter, CONSUMER_BUGS, PRODUCER_BUGS } from "../../nodes/kafka/client/index.js";
 import { GROUP_BUG_DESCRIPTIONS, GROUP_BUGS } from "../../nodes/kafka/group/bugs.js";
 import type { GroupCoordinator } from "../../nodes/kafka/group/coordinator.js";
 import { partitionKey } from "../../nodes/kafka/protocol.js";
@@ -198,6 +198,12 @@ export const kafka: SystemModel<KafkaCluster, KafkaClient> = {
       description:
         "The producer reads each batch's base sequence off the last acknowledged one instead of reserving it at drain (platformatic/kafka #326): concurrent batches to one partition share a sequence, the broker acknowledges the later ones as duplicates of the first, with its offset, and drops their records.",
       caughtBy: ["lost-write", "inconsistent-offsets"],
+    },
+    {
+      name: CONSUMER_BUGS.stuckOnTrailingMarker,
+      description:
+        "The consumer moves its position past data batches only (kafka-node #1336, aiokafka #781): when a transaction marker is the last batch of a partition, the consumer fetches it again and again and never reaches the end.",
+      caughtBy: ["converged"],
     },
     {
       name: COPIER_BUGS.noRewindAfterAbort,

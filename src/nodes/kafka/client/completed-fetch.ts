@@ -13,6 +13,16 @@ export interface ConsumerRecord {
 
 export type ControlType = "COMMIT" | "ABORT";
 
+/** Consumer guards that can be switched off by name. */
+export const CONSUMER_BUGS = {
+  /**
+   * kafka-node #1336, aiokafka #781: the position moves past data batches only, so a fetch that
+   * ends in a control batch (a transaction marker at the end of the log) leaves the position on
+   * the marker, and the consumer fetches it again and again until more data follows it.
+   */
+  stuckOnTrailingMarker: "stuck-on-trailing-marker",
+} as const;
+
 /** The type of a control batch's marker (see ../control-records.ts). */
 export function controlTypeOf(batch: RecordBatch): ControlType | undefined {
   return markerResultOf(batch);
@@ -41,6 +51,8 @@ export class CompletedFetch {
     readonly fetchOffset: number,
     response: FetchPartitionResponse,
     isolationLevel: IsolationLevel,
+    /** CONSUMER_BUGS.stuckOnTrailingMarker: control batches do not move the position. */
+    controlBatchesHoldPosition = false,
   ) {
     let next = fetchOffset;
     const aborted = [...(response.abortedTransactions ?? [])].sort((a, b) => a.firstOffset - b.firstOffset || a.producerId - b.producerId);
@@ -64,6 +76,8 @@ export class CompletedFetch {
           if (offset < fetchOffset) return;
           this.records.push({ topic, partition, offset, key: record.key, value: record.value, timestampMs: record.timestampMs });
         });
+      } else if (controlBatchesHoldPosition) {
+        continue;
       }
       next = Math.max(next, last + 1);
     }

@@ -3,7 +3,7 @@ import { msToUs, type SimTimeUs } from "../../../../sim/time.js";
 import type { KafkaError } from "../errors.js";
 import { brokerIdOf } from "../names.js";
 import { CONSUMER_REPLICA_ID, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, partitionKey, type KafkaResponse, type PartitionOffset, type TopicPartition } from "../protocol.js";
-import { CompletedFetch, type ConsumerRecord } from "./completed-fetch.js";
+import { CompletedFetch, CONSUMER_BUGS, type ConsumerRecord } from "./completed-fetch.js";
 import { resolveConsumerConfig, type ConsumerConfig, type ConsumerOptions } from "./consumer-config.js";
 import { ConsumerCoordinator, type CommitResult, type CommittedOffsetsResult, type ConsumerGroupMetadata, type ConsumerRebalanceListener } from "./consumer-coordinator.js";
 import { isInvalidMetadataError, Metadata } from "./metadata.js";
@@ -459,7 +459,7 @@ export class KafkaConsumer {
         state.highWatermark = part.highWatermark;
         state.lastStableOffset = part.lastStableOffset;
         state.logStartOffset = part.logStartOffset;
-        const fetch = new CompletedFetch(request.topic, request.partition, request.fetchOffset, part, this.config.isolationLevel);
+        const fetch = new CompletedFetch(request.topic, request.partition, request.fetchOffset, part, this.config.isolationLevel, this.ctx.bugs.has(CONSUMER_BUGS.stuckOnTrailingMarker));
         if (fetch.records.length > 0 || fetch.nextFetchOffset > request.fetchOffset) this.buffered.push(fetch);
       } else {
         gotError = true;

@@ -26,6 +26,7 @@ export {
 export { KafkaReader, type KafkaReaderOptions } from "./reader-app.js";
 export { COPIER_BUGS, KafkaCopier, type KafkaCopierOptions } from "./copier-app.js";
 export { PRODUCER_BUGS } from "./idempotence.js";
+export { CONSUMER_BUGS } from "./completed-fetch.js";
 export { ConsumerCoordinator, type CommitResult, type ConsumerGroupMetadata, type ConsumerRebalanceListener, type MemberState } from "./consumer-coordinator.js";
 export { assignPartitions } from "./assignors.js";
 export {

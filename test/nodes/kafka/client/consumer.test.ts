@@ -249,6 +249,15 @@ describe("read_committed filtering (CompletedFetch)", () => {
     expect(fetch.nextFetchOffset).toBe(7);
   });
 
+  it("with stuck-on-trailing-marker only data batches move the position: a trailing marker holds it, a marker before data does not", () => {
+    const fetch = new CompletedFetch("t", 0, 0, response(batches, [{ producerId: 2, firstOffset: 2 }]), "read_committed", true);
+    expect(fetch.records.map((r) => r.value)).toEqual(["a", "b", "c"]);
+    expect(fetch.nextFetchOffset).toBe(6);
+    const onlyMarker = new CompletedFetch("t", 0, 6, response(batches, []), "read_committed", true);
+    expect(onlyMarker.records).toEqual([]);
+    expect(onlyMarker.nextFetchOffset).toBe(6);
+  });
+
   it("read_uncommitted returns aborted records too (only control batches are skipped)", () => {
     const fetch = new CompletedFetch("t", 0, 0, response(batches, [{ producerId: 2, firstOffset: 2 }]), "read_uncommitted");
     expect(fetch.records.map((r) => r.value)).toEqual(["a", "b", "x", "c"]);
