@@ -18,6 +18,7 @@ import { describeSwitch } from "../helpers/bug-sweep.js";
 
 describeSwitch(TXN_BUGS.noFenceOnTimeout, "a writer paused past its transaction timeout resumes with its epoch intact and commits the tail of an aborted transaction (KAFKA-6119)");
 describeSwitch(TXN_BUGS.noEpochBumpPerTxn, "a delayed EndTxn(COMMIT) reaches the coordinator during the writer's next transaction and commits it early (KAFKA-17754)");
+describeSwitch(TXN_BUGS.fatalCommitAfterTimeout, "a commit held past the transaction timeout gets INVALID_TXN_STATE instead of PRODUCER_FENCED, and the Streams-like copier dies instead of rebuilding (KAFKA-20785)", [1, 2]);
 describeSwitch(TXN_BUGS.txnLogAcks1, "the coordinator answers a commit its followers never replicated; its leader crashes and the successor aborts the transaction");
 describeSwitch(KAFKA_BUGS.noMarkerRetryRule, "a coordinator that resends markers after a failover is refused by partitions that already wrote them, abandons them, and the transaction hangs in PrepareCommit (KAFKA-19999)");
 describeSwitch(KAFKA_BUGS.noPartitionVerification, "a produce held past its transaction's abort is appended unverified and opens a transaction nobody ends (KAFKA-12671)");

@@ -190,6 +190,7 @@ export const kafka: SystemModel<KafkaCluster, KafkaClient> = {
     { name: TXN_BUGS.noFenceOnTimeout, description: TXN_BUG_DESCRIPTIONS["no-fence-on-timeout"], caughtBy: ["torn-transaction", "lost-write", "zombie-commit"] },
     { name: TXN_BUGS.noEpochBumpPerTxn, description: TXN_BUG_DESCRIPTIONS["no-epoch-bump-per-txn"], caughtBy: ["uncommitted-read", "torn-transaction", "aborted-read", "lost-write"] },
     { name: TXN_BUGS.txnLogAcks1, description: TXN_BUG_DESCRIPTIONS["txn-log-acks-1"], caughtBy: ["lost-write", "torn-transaction"] },
+    { name: TXN_BUGS.fatalCommitAfterTimeout, description: TXN_BUG_DESCRIPTIONS["fatal-commit-after-timeout"], caughtBy: ["converged"] },
     { name: GROUP_BUGS.offsetsOutsideTxn, description: GROUP_BUG_DESCRIPTIONS["offsets-outside-txn"], caughtBy: ["eos-copy"] },
     { name: GROUP_BUGS.noRequireStable, description: GROUP_BUG_DESCRIPTIONS["no-require-stable"], caughtBy: ["eos-copy", "duplicate"] },
     { name: GROUP_BUGS.noGenerationCheck, description: GROUP_BUG_DESCRIPTIONS["no-generation-check"], caughtBy: ["eos-copy", "duplicate"] },

@@ -46,11 +46,12 @@ export interface KafkaCopierOptions {
   /** Consumer settings (auto.offset.reset defaults to earliest, as in Streams); read_committed always. */
   readonly consumer?: Omit<ConsumerOptions, "bootstrapBrokers" | "groupId" | "isolationLevel">;
   /**
-   * What a fenced instance does (its producer failed fatally, e.g. PRODUCER_FENCED after the
-   * coordinator timed its transaction out): stop (a plain application; the default), or, as a
-   * Kafka Streams thread does under exactly-once v2, close its clients, build a new producer with
-   * the same transactional.id (initTransactions fences what is left of the old one) and rejoin
-   * the group, resuming from the committed offsets.
+   * What a fenced instance does (its producer failed with a fencing error, e.g. PRODUCER_FENCED
+   * after the coordinator timed its transaction out): stop (a plain application; the default),
+   * or, as a Kafka Streams thread does under exactly-once v2 (TaskMigratedException), close its
+   * clients, build a new producer with the same transactional.id (initTransactions fences what
+   * is left of the old one) and rejoin the group, resuming from the committed offsets. Other
+   * fatal errors (INVALID_TXN_STATE, ...) stop it either way: they kill a Streams thread.
    */
   readonly rebuildOnFenced?: boolean;
   /** Set by the driver: while false, transactions commit as soon as their records are copied and none aborts on purpose. */
@@ -443,7 +444,7 @@ export class KafkaCopier implements Actor {
     }
     if (committed) this.committedCount++;
     else if (ended?.kind === "aborted") this.abortedCount++;
-    if (!this.shuttingDown && this.producer.transactionState === "FATAL_ERROR" && this.options.rebuildOnFenced === true) {
+    if (!this.shuttingDown && this.producer.transactionState === "FATAL_ERROR" && this.options.rebuildOnFenced === true && isFencing(this.producer.transactionError)) {
       this.rebuild(error);
       return;
     }
@@ -515,4 +516,15 @@ function placed(send: TxnSend, result: SendResult | undefined): TxnSend {
   if (result?.ok === true) return { topic: send.topic, key: send.key, value: send.value, partition: result.partition, offset: result.offset };
   if (result?.partition !== undefined) return { topic: send.topic, key: send.key, value: send.value, partition: result.partition, offset: -1 };
   return { topic: send.topic, key: send.key, value: send.value, offset: -1 };
+}
+
+/**
+ * The errors Streams recovers from by migrating the task (StreamsProducer's fencing check:
+ * ProducerFencedException, InvalidProducerEpochException, InvalidPidMappingException,
+ * UnknownProducerIdException); any other fatal error kills the thread.
+ */
+const FENCING_ERRORS: ReadonlySet<string> = new Set(["PRODUCER_FENCED", "INVALID_PRODUCER_EPOCH", "INVALID_PRODUCER_ID_MAPPING", "UNKNOWN_PRODUCER_ID"]);
+
+function isFencing(error: string | undefined): boolean {
+  return error !== undefined && FENCING_ERRORS.has(error);
 }

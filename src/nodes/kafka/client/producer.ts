@@ -209,6 +209,11 @@ export class KafkaProducer {
     return this.transactionManager?.state;
   }
 
+  /** The error that put the transaction manager in its abortable or fatal state, if any. */
+  get transactionError(): string | undefined {
+    return this.transactionManager?.lastError;
+  }
+
   /** Whether InitProducerId ever left the producer (older instances of the id may then be fenced). */
   get initProducerIdAttempted(): boolean {
     return this.transactionManager?.initProducerIdAttempted ?? false;

@@ -463,7 +463,7 @@ function endTransactionTv2(metadata: TransactionMetadata, args: EndTransactionAr
     case "CompleteAbort":
       if (!commit) return isRetry ? error("NONE") : prepare("PrepareAbort", true);
       // KAFKA-20785: a commit at a retry epoch met a coordinator-side abort: fenced, not fatal.
-      return error(isRetry && !noBumpPerTxn ? "PRODUCER_FENCED" : "INVALID_TXN_STATE");
+      return error(isRetry && !noBumpPerTxn && !ctx.bugs.has(TXN_BUGS.fatalCommitAfterTimeout) ? "PRODUCER_FENCED" : "INVALID_TXN_STATE");
     case "PrepareCommit":
       return error(commit ? "CONCURRENT_TRANSACTIONS" : "INVALID_TXN_STATE");
     case "PrepareAbort":
