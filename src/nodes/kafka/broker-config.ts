@@ -4,6 +4,8 @@ import type { TransactionVersion } from "./txn/protocol.js";
 export interface BrokerConfig {
   /** min.insync.replicas (Kafka's default is 1). */
   readonly minInsyncReplicas: number;
+  /** Topic-level min.insync.replicas where a topic overrides the broker's (transaction.state.log.min.isr for __transaction_state). */
+  readonly topicMinInsyncReplicas?: Readonly<Record<string, number>>;
   readonly replicaLagTimeMaxMs: number;
   /** replica.fetch.wait.max.ms: how long a leader holds a follower fetch that finds nothing. */
   readonly replicaFetchWaitMaxMs: number;

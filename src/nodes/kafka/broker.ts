@@ -437,12 +437,18 @@ export class Broker implements Actor {
     });
   }
 
+  /** The partition's min.insync.replicas (its topic's, else the broker's), at most its replica count. */
+  private minIsrOf(replica: Replica): number {
+    const configured = this.config.topicMinInsyncReplicas?.[replica.topic] ?? this.config.minInsyncReplicas;
+    return Math.min(configured, replica.state?.replicas.length ?? 1);
+  }
+
   /** The leader replica to append to with `acks`, or why not (Partition.appendRecordsToLeader's checks). */
   private leaderReplicaFor(topic: string, partition: number, acks: number): Replica | KafkaError {
     const replica = this.replicas.get(partitionKey(topic, partition));
     if (replica === undefined) return "UNKNOWN_TOPIC_OR_PARTITION";
     if (replica.role !== "leader" || replica.state === undefined) return "NOT_LEADER_OR_FOLLOWER";
-    const minIsr = Math.min(this.config.minInsyncReplicas, replica.state.replicas.length);
+    const minIsr = this.minIsrOf(replica);
     if (acks === -1 && replica.isr.length < minIsr) return "NOT_ENOUGH_REPLICAS";
     return replica;
   }
@@ -499,7 +505,7 @@ export class Broker implements Actor {
   private maybeCompleteDelayed(delayed: DelayedAppend): void {
     for (const [index, wait] of delayed.waiting) {
       if (wait.replica.highWatermark < wait.requiredOffset) continue;
-      const minIsr = Math.min(this.config.minInsyncReplicas, wait.replica.state?.replicas.length ?? 1);
+      const minIsr = this.minIsrOf(wait.replica);
       // Partition.checkEnoughReplicasReachOffset compares the maximal ISR with the minimum.
       if (wait.replica.maximalIsr.length < minIsr) {
         delayed.results[index] = { ...(delayed.results[index] as AppendResult), error: "NOT_ENOUGH_REPLICAS_AFTER_APPEND" };
@@ -708,7 +714,7 @@ export class Broker implements Actor {
   private maybeAdvanceHighWatermark(replica: Replica): void {
     if (replica.role !== "leader" || replica.state === undefined) return;
     const isr = replica.maximalIsr;
-    const minIsr = Math.min(this.config.minInsyncReplicas, replica.state.replicas.length);
+    const minIsr = this.minIsrOf(replica);
     // KIP-966 (Partition.isUnderMinIsr): the committed ISR, not the maximal one, must reach the minimum.
     if (replica.isr.length < minIsr && !this.ctx.bugs.has(KAFKA_BUGS.noMinIsrHwGate)) return;
     let candidate = replica.log.logEndOffset;

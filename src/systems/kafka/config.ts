@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TRANSACTION_STATE_TOPIC } from "../../nodes/kafka/txn/protocol.js";
 import { DEFAULT_BROKER_CONFIG, DEFAULT_CONTROLLER_CONFIG, type BrokerConfig, type ControllerConfig } from "../../nodes/kafka/broker-config.js";
 
 const topicName = z.string().regex(/^[a-zA-Z0-9._-]+$/, "a topic name of letters, digits, '.', '_' and '-'").max(249);
@@ -19,6 +20,8 @@ export const kafkaClusterSchema = z.strictObject({
          * its replicas' broker ids, the preferred leader first. Omitted: the brokers round-robin.
          */
         replicaAssignment: z.array(z.array(z.int().min(1).max(9)).min(1)).optional(),
+        /** The topic's own min.insync.replicas; omitted: the cluster's. */
+        minInsyncReplicas: z.int().min(1).max(9).optional(),
       }),
     )
     .min(1)
@@ -50,6 +53,8 @@ export const kafkaClusterSchema = z.strictObject({
    * replicating 100 idle partitions. The internal topics exist only when a client needs them.
    */
   transactionStateLogNumPartitions: z.int().min(1).max(64).default(3),
+  /** transaction.state.log.min.isr (Kafka: 2): __transaction_state's min.insync.replicas, whatever the cluster's. */
+  transactionStateLogMinIsr: z.int().min(1).max(9).default(2),
   offsetsTopicNumPartitions: z.int().min(1).max(64).default(3),
   /** transaction.max.timeout.ms. */
   transactionMaxTimeoutMs: positiveMs(3_600_000).default(900_000),
@@ -93,6 +98,7 @@ export type KafkaClusterInput = z.input<typeof kafkaClusterSchema>;
 export function brokerConfigOf(cluster: KafkaCluster): BrokerConfig {
   return {
     minInsyncReplicas: cluster.minInsyncReplicas,
+    topicMinInsyncReplicas: topicMinInsyncReplicasOf(cluster),
     replicaLagTimeMaxMs: cluster.replicaLagTimeMaxMs,
     replicaFetchWaitMaxMs: cluster.replicaFetchWaitMaxMs,
     replicaFetchBackoffMs: cluster.replicaFetchBackoffMs,
@@ -104,6 +110,13 @@ export function brokerConfigOf(cluster: KafkaCluster): BrokerConfig {
     transactionVersion: cluster.transactionVersion,
     transactionPartitionVerificationEnable: cluster.transactionPartitionVerificationEnable,
   };
+}
+
+/** Topic-level min.insync.replicas: the topics that set one, and __transaction_state's transaction.state.log.min.isr. */
+function topicMinInsyncReplicasOf(cluster: KafkaCluster): Record<string, number> {
+  const out: Record<string, number> = { [TRANSACTION_STATE_TOPIC]: cluster.transactionStateLogMinIsr };
+  for (const topic of cluster.topics) if (topic.minInsyncReplicas !== undefined) out[topic.name] = topic.minInsyncReplicas;
+  return out;
 }
 
 export function controllerConfigOf(cluster: KafkaCluster): ControllerConfig {
