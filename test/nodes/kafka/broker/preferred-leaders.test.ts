@@ -36,6 +36,20 @@ describe("topic creation", () => {
     expect(leadersOf(h)).toEqual([1, 2, 3]);
   });
 
+  it("a controller that restarts before the topics exist still creates them, once the last broker registers", () => {
+    const h = new KafkaHarness({ cluster: { ...threePartitions, brokerSessionTimeoutMs: 9000 } });
+    h.apply({ kind: "partition", shape: "one-way", from: ["b3"], to: ["ctl"] });
+    h.runFor(1000);
+    h.apply({ kind: "crash", node: "ctl", loseUnflushed: false });
+    h.runFor(500);
+    h.apply({ kind: "restart", node: "ctl" });
+    h.runFor(1000);
+    expect(leadersOf(h)).toEqual([-1, -1, -1]);
+    h.apply({ kind: "heal" });
+    expect(h.waitForLeaders(5000)).toBe(true);
+    expect(leadersOf(h)).toEqual([1, 2, 3]);
+  });
+
   it("creates the topics with the brokers it has a session timeout after start, and not before", () => {
     const h = new KafkaHarness({ cluster: { ...threePartitions, brokerSessionTimeoutMs: 4000 } });
     h.apply({ kind: "partition", shape: "one-way", from: ["b2", "b3"], to: ["ctl"] });
