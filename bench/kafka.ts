@@ -25,15 +25,13 @@
  * Bench code is not simulation code: it reads real time to measure.
  */
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
-import { performance } from "node:perf_hooks";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { loadScenario } from "../src/scenario/load.js";
+import { ensureBuilt, ROOT } from "./build.js";
 import type { BenchResult } from "./index.js";
 import { kernelFloorLine, kernelFloorMs } from "./kernel.js";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SCENARIO = "scenarios/idempotent-producer.yaml";
 const SEED = 1;
 const RUNS = 3;
@@ -148,33 +146,6 @@ function spawnChild(source: Source, scenario: unknown, runs: number, options: { 
   const last = result.stdout.trim().split("\n").pop();
   if (last === undefined || last === "") throw new Error("bench child printed nothing");
   return JSON.parse(last) as ChildReport;
-}
-
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...sourceFiles(path));
-    else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts")) out.push(path);
-  }
-  return out;
-}
-
-/** Rebuilds dist/ when some source file is newer than its compiled output (or has none). */
-function ensureBuilt(): string {
-  const stale = [...sourceFiles("sim"), ...sourceFiles("src")].find((file) => {
-    const out = join(ROOT, "dist", file.replace(/\.ts$/, ".js"));
-    try {
-      return statSync(out).mtimeMs < statSync(join(ROOT, file)).mtimeMs;
-    } catch {
-      return true;
-    }
-  });
-  if (stale === undefined) return "dist/ up to date";
-  const t0 = performance.now();
-  const build = spawnSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: ROOT, encoding: "utf8" });
-  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
-  return `dist/ rebuilt first (${relative(ROOT, join(ROOT, stale))} was newer), ${((performance.now() - t0) / 1000).toFixed(1)} s`;
 }
 
 const f0 = (n: number): string => Math.round(n).toLocaleString("en-US");

@@ -13,6 +13,9 @@
  *   Memory-heavy work scales worse than the spin loop, and no sweep can beat this ratio.
  * - time to shrink a failure found under a bug switch (target < 30 s).
  *
+ * Everything runs the compiled build (dist/, rebuilt first when stale), as `eosim sweep` does:
+ * workers then start without a TypeScript loader. EOSIM_BENCH_SOURCE=tsx runs the sources.
+ *
  * Bench code is not simulation code: it reads real time to measure.
  */
 import { spawn } from "node:child_process";
@@ -27,6 +30,7 @@ import type { WorkerIsolation } from "../src/sweep/protocol.js";
 import { workerV8Flags } from "../src/sweep/pool.js";
 import { SeedList } from "../src/sweep/seeds.js";
 import { runSweep } from "../src/sweep/sweep.js";
+import { distUrl, ensureBuilt } from "./build.js";
 import type { BenchResult } from "./index.js";
 
 interface SweepCase {
@@ -55,13 +59,29 @@ interface SweepTiming {
   readonly steadyRate: number;
 }
 
+/** The sweep API the bench drives: the compiled build's (workers start as `eosim sweep` starts them), or the sources' under EOSIM_BENCH_SOURCE=tsx. */
+interface SweepApi {
+  readonly loadScenario: typeof loadScenario;
+  readonly SeedList: typeof SeedList;
+  readonly runSweep: typeof runSweep;
+}
+
+const FROM_SOURCE = process.env.EOSIM_BENCH_SOURCE === "tsx";
+
+async function sweepApi(): Promise<SweepApi> {
+  if (FROM_SOURCE) return { loadScenario, SeedList, runSweep };
+  const [load, seeds, sweep] = await Promise.all([import(distUrl("src/scenario/load")), import(distUrl("src/sweep/seeds")), import(distUrl("src/sweep/sweep"))]);
+  return { loadScenario: (load as { loadScenario: typeof loadScenario }).loadScenario, SeedList: (seeds as { SeedList: typeof SeedList }).SeedList, runSweep: (sweep as { runSweep: typeof runSweep }).runSweep };
+}
+
 export async function timeSweep(sweepCase: SweepCase, jobs: number, isolation: WorkerIsolation): Promise<SweepTiming> {
-  const scenario = loadScenario(sweepCase.scenario);
-  const seeds = SeedList.parse(sweepCase.seeds);
+  const api = await sweepApi();
+  const scenario = api.loadScenario(sweepCase.scenario);
+  const seeds = api.SeedList.parse(sweepCase.seeds);
   let firstAt = 0;
   let lastAt = 0;
   const t0 = performance.now();
-  const summary = await runSweep({
+  const summary = await api.runSweep({
     scenario,
     seeds,
     jobs,
@@ -124,8 +144,9 @@ console.log(performance.now() - t0);
 `;
 
 function sequentialChild(sweepCase: SweepCase): Promise<number> {
-  const url = (path: string): string => pathToFileURL(new URL(`../${path}`, import.meta.url).pathname).href;
-  const args = [...workerV8Flags(2, 2), "--import", "tsx", "--input-type=module", "-e", SEQUENTIAL_CHILD, "--", url("src/run/run.ts"), url("src/scenario/load.ts"), url("src/sweep/seeds.ts"), sweepCase.scenario, sweepCase.seeds];
+  const url = (path: string): string => (FROM_SOURCE ? pathToFileURL(new URL(`../${path}.ts`, import.meta.url).pathname).href : distUrl(path));
+  const loader = FROM_SOURCE ? ["--import", "tsx"] : [];
+  const args = [...workerV8Flags(2, 2), ...loader, "--input-type=module", "-e", SEQUENTIAL_CHILD, "--", url("src/run/run"), url("src/scenario/load"), url("src/sweep/seeds"), sweepCase.scenario, sweepCase.seeds];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
@@ -212,6 +233,7 @@ function timeShrink(): { seed: number; ms: number; runs: number; before: string;
 }
 
 export async function runSweepBench(): Promise<BenchResult> {
+  const code = FROM_SOURCE ? "the TypeScript sources through tsx" : `the compiled build, as eosim sweep runs (${ensureBuilt()})`;
   await spin(1); // warm-up
   const capacities: number[] = [];
   const results = CASES.flatMap((c) => ISOLATIONS.map((isolation) => new CaseResult(c, isolation)));
@@ -242,7 +264,7 @@ export async function runSweepBench(): Promise<BenchResult> {
     targetMet: sweepMet && shrinkMet,
     lines: [
       `machine: ${availableParallelism()} CPUs; the same CPU loop in 2 worker threads at once vs 1, per round: ${capacities.map((c) => c.toFixed(2)).join(", ")}x the throughput (2.00x = two free cores)`,
-      `sweeps: whole sweeps incl. worker start-up, best of ${ROUNDS} rounds, each round alternating --jobs 1 and 2 and both worker kinds`,
+      `sweeps: whole sweeps incl. worker start-up, best of ${ROUNDS} rounds, each round alternating --jobs 1 and 2 and both worker kinds; runs ${code}`,
       `workload capacity: the same seeds back to back in plain node processes (no sweep machinery), 2 at once vs 1 alone: ` +
         CASES.map((c) => `${c.name} ${(workloads.get(c) as number).toFixed(2)}x`).join(", "),
       ...results.flatMap((r) => r.lines(capacity, workloads.get(r.sweepCase) as number)),
