@@ -87,6 +87,12 @@ export const kafkaCopierSchema = z.strictObject({
   groupId: z.string().min(1).max(249).default("copier"),
   /** transactional.id; omitted: the node id. A second copier with the same id fences the first. */
   transactionalId: z.string().min(1).max(249).optional(),
+  /**
+   * The consumer's group.instance.id (KIP-345): a static member that keeps its partitions across
+   * a restart within its session timeout. Omitted: a dynamic member. A second copier with the same
+   * id takes its place and fences it (FENCED_INSTANCE_ID).
+   */
+  groupInstanceId: z.string().min(1).max(249).optional(),
   /** Streams' commit.interval.ms under exactly-once. */
   commitIntervalMs: ms(600_000).default(100),
   maxPollRecords: z.int().min(1).max(100_000).default(1000),

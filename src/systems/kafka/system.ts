@@ -283,7 +283,13 @@ export const kafka: SystemModel<KafkaCluster, KafkaClient> = {
         abortRatio: config.abortRatio,
         rebuildOnFenced: config.rebuildOnFenced,
         producer: { clientId: `${id}/producer`, requestTimeoutMs: config.requestTimeoutMs },
-        consumer: { clientId: `${id}/consumer`, requestTimeoutMs: config.requestTimeoutMs, sessionTimeoutMs: config.sessionTimeoutMs, heartbeatIntervalMs: config.heartbeatIntervalMs },
+        consumer: {
+          clientId: `${id}/consumer`,
+          requestTimeoutMs: config.requestTimeoutMs,
+          sessionTimeoutMs: config.sessionTimeoutMs,
+          heartbeatIntervalMs: config.heartbeatIntervalMs,
+          ...(config.groupInstanceId === undefined ? {} : { groupInstanceId: config.groupInstanceId }),
+        },
         workload,
       }));
     }

@@ -33,6 +33,13 @@ export interface ConsumerConfig {
   readonly reconnectBackoffMs: number;
   /** group.id: required for subscribe(), commitOffsets() and groupMetadata(). Default null. */
   readonly groupId: string | null;
+  /**
+   * group.instance.id (KIP-345): a static member. It keeps its place and assignment across a
+   * restart within the session timeout (no rebalance while the group is Stable), does not leave
+   * the group on close, and a newer instance with the same id fences it (FENCED_INSTANCE_ID,
+   * fatal). Default null (a dynamic member).
+   */
+  readonly groupInstanceId: string | null;
   /** partition.assignment.strategy, in preference order (sent as the JoinGroup protocols). Default [range]. */
   readonly partitionAssignmentStrategy: readonly AssignorName[];
   /** heartbeat.interval.ms: default 3000. */
@@ -62,6 +69,7 @@ export function resolveConsumerConfig(options: ConsumerOptions): ConsumerConfig 
     metadataMaxAgeMs: 300_000,
     reconnectBackoffMs: 50,
     groupId: null,
+    groupInstanceId: null,
     partitionAssignmentStrategy: ["range"],
     heartbeatIntervalMs: 3000,
     sessionTimeoutMs: 45_000,

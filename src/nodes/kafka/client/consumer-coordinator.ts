@@ -16,7 +16,7 @@ export interface ConsumerGroupMetadata {
   readonly groupId: string;
   readonly generationId: number;
   readonly memberId: string;
-  readonly groupInstanceId: null;
+  readonly groupInstanceId: string | null;
 }
 
 /** Java's ConsumerRebalanceListener; the model calls it from the consumer's loop, never inside an application call. */
@@ -70,7 +70,7 @@ const COORDINATOR_ERRORS: ReadonlySet<KafkaError> = new Set<KafkaError>(["NOT_CO
 
 /**
  * Classic group membership of one consumer (Java's ConsumerCoordinator over AbstractCoordinator,
- * eager protocol, no static membership, enable.auto.commit=false), driven from the consumer's
+ * eager protocol, dynamic or static (KIP-345) membership, enable.auto.commit=false), driven from the consumer's
  * loop through `run`.
  *
  * FindCoordinator(GROUP) to the least loaded broker; JoinGroup (the first with an empty member
@@ -166,7 +166,7 @@ export class ConsumerCoordinator {
   }
 
   groupMetadata(): ConsumerGroupMetadata {
-    return { groupId: this.config.groupId, generationId: this.generation.generationId, memberId: this.generation.memberId, groupInstanceId: null };
+    return { groupId: this.config.groupId, generationId: this.generation.generationId, memberId: this.generation.memberId, groupInstanceId: this.config.groupInstanceId };
   }
 
   /** The application is inside poll: resets the max.poll.interval.ms timer. */
@@ -207,7 +207,9 @@ export class ConsumerCoordinator {
     const memberId = this.generation.memberId;
     for (const job of this.commits.splice(0)) job.callback({ ok: false, error: "CONSUMER_CLOSED" });
     this.state = "UNJOINED";
-    if (node === undefined || memberId === "") {
+    // A static member does not leave on close (Java's maybeLeaveGroup: dynamic members only): its
+    // place waits for it until its session times out.
+    if (node === undefined || memberId === "" || this.config.groupInstanceId !== null) {
       this.ctx.after(0, `${this.config.clientId}/closed`, done);
       return;
     }
@@ -312,7 +314,7 @@ export class ConsumerCoordinator {
         sessionTimeoutMs: this.config.sessionTimeoutMs,
         rebalanceTimeoutMs: this.config.maxPollIntervalMs,
         memberId: this.generation.memberId,
-        groupInstanceId: null,
+        groupInstanceId: this.config.groupInstanceId,
         protocolType: "consumer",
         protocols,
       },
@@ -403,7 +405,7 @@ export class ConsumerCoordinator {
     this.joinInFlight = true;
     this.joinNetwork.send(
       node,
-      { type: "SyncGroup", groupId: this.config.groupId, generationId: generation.generationId, memberId: generation.memberId, groupInstanceId: null, assignments },
+      { type: "SyncGroup", groupId: this.config.groupId, generationId: generation.generationId, memberId: generation.memberId, groupInstanceId: this.config.groupInstanceId, assignments },
       (result) => {
         if (session !== this.session) return;
         this.joinInFlight = false;
@@ -500,7 +502,7 @@ export class ConsumerCoordinator {
   private leaveOnPollTimeout(): void {
     const node = this.coordinatorId;
     const memberId = this.generation.memberId;
-    if (node !== undefined && memberId !== "") this.network.send(node, { type: "LeaveGroup", groupId: this.config.groupId, memberId }, () => undefined);
+    if (node !== undefined && memberId !== "" && this.config.groupInstanceId === null) this.network.send(node, { type: "LeaveGroup", groupId: this.config.groupId, memberId }, () => undefined);
     this.resetGeneration(true, "max.poll.interval.ms expired");
   }
 
@@ -513,7 +515,7 @@ export class ConsumerCoordinator {
     this.nextHeartbeatUs = now + msToUs(this.config.heartbeatIntervalMs);
     const session = this.session;
     const generation = this.generation;
-    this.network.send(node, { type: "Heartbeat", groupId: this.config.groupId, generationId: generation.generationId, memberId: generation.memberId, groupInstanceId: null }, (result) => {
+    this.network.send(node, { type: "Heartbeat", groupId: this.config.groupId, generationId: generation.generationId, memberId: generation.memberId, groupInstanceId: this.config.groupInstanceId }, (result) => {
       if (session !== this.session) return;
       this.heartbeatInFlight = false;
       this.onHeartbeatResponse(result, generation);
@@ -539,8 +541,11 @@ export class ConsumerCoordinator {
         return;
       case "ILLEGAL_GENERATION":
       case "UNKNOWN_MEMBER_ID":
-      case "FENCED_INSTANCE_ID":
         if (this.generation === sent) this.resetGeneration(error !== "ILLEGAL_GENERATION", `Heartbeat ${error}`);
+        return;
+      case "FENCED_INSTANCE_ID":
+        // A newer instance holds this group.instance.id: fatal (Java's FencedInstanceIdException), unless the generation moved on meanwhile.
+        if (this.generation === sent) this.fail(`Heartbeat ${error}`, error);
         return;
       default:
         if (COORDINATOR_ERRORS.has(error)) this.markCoordinatorUnknown(`Heartbeat ${error}`);
@@ -589,7 +594,7 @@ export class ConsumerCoordinator {
     const generation = this.generation;
     this.network.send(
       node,
-      { type: "OffsetCommit", groupId: this.config.groupId, generationId: generation.generationId, memberId: generation.memberId, groupInstanceId: null, offsets: job.offsets },
+      { type: "OffsetCommit", groupId: this.config.groupId, generationId: generation.generationId, memberId: generation.memberId, groupInstanceId: this.config.groupInstanceId, offsets: job.offsets },
       (result) => {
         if (session !== this.session || !job.inFlight) return;
         job.inFlight = false;
@@ -629,6 +634,10 @@ export class ConsumerCoordinator {
       case "ILLEGAL_GENERATION":
         if (this.generation === sent) this.resetGeneration(error === "UNKNOWN_MEMBER_ID", `OffsetCommit ${error}`);
         this.finishCommit(job, { ok: false, error: "COMMIT_FAILED" });
+        return;
+      case "FENCED_INSTANCE_ID":
+        if (this.generation === sent) this.fail(`OffsetCommit ${error}`, error);
+        this.finishCommit(job, { ok: false, error: this.generation === sent ? error : "REBALANCE_IN_PROGRESS" });
         return;
       default:
         this.finishCommit(job, { ok: false, error });

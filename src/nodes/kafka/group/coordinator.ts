@@ -388,7 +388,7 @@ export class GroupCoordinator implements HostedCoordinator {
       currentStateTimestampMs: group.currentStateTimestampMs,
       members: [...group.members.values()].map((m) => ({
         memberId: m.memberId,
-        groupInstanceId: null,
+        groupInstanceId: m.groupInstanceId,
         clientId: m.clientId,
         rebalanceTimeoutMs: m.rebalanceTimeoutMs,
         sessionTimeoutMs: m.sessionTimeoutMs,
@@ -480,6 +480,7 @@ function groupFromValue(groupId: string, value: GroupMetadataValue, nowMs: numbe
   for (const m of value.members) {
     const member = newMember({
       memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
       clientId: m.clientId,
       rebalanceTimeoutMs: m.rebalanceTimeoutMs,
       sessionTimeoutMs: m.sessionTimeoutMs,
@@ -487,7 +488,7 @@ function groupFromValue(groupId: string, value: GroupMetadataValue, nowMs: numbe
       protocols: [{ name: value.protocol ?? "", topics: m.subscription }],
     });
     member.assignment = m.assignment;
-    group.members.set(m.memberId, member);
+    group.restore(member);
   }
   return group;
 }

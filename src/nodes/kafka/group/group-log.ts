@@ -33,8 +33,8 @@ export interface GroupMetadataKey {
 
 export interface MemberMetadataValue {
   readonly memberId: string;
-  /** Static membership is not modelled: always null. */
-  readonly groupInstanceId: null;
+  /** KIP-345's group.instance.id of a static member; null for a dynamic one. */
+  readonly groupInstanceId: string | null;
   readonly clientId: string;
   readonly rebalanceTimeoutMs: number;
   readonly sessionTimeoutMs: number;

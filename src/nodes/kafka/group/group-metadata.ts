@@ -3,7 +3,7 @@ import { GroupOffsets } from "./offsets.js";
 
 /**
  * A classic consumer group as the coordinator holds it (Kafka's GroupMetadata and
- * MemberMetadata, 3.x, dynamic members only): the state machine, the members with the requests
+ * MemberMetadata, 3.x, with KIP-345's static members): the state machine, the members with the requests
  * they are waiting on, the leader, the generation and the selected protocol, and the group's
  * offsets. Plain data and small functions; the coordinator owns the timers and the network.
  */
@@ -39,6 +39,8 @@ export interface PendingReply {
 
 export interface MemberMetadata {
   readonly memberId: string;
+  /** KIP-345's group.instance.id: a static member keeps its place across restarts; null for a dynamic one. */
+  readonly groupInstanceId: string | null;
   /** The node that joined (Kafka's clientId). */
   readonly clientId: string;
   rebalanceTimeoutMs: number;
@@ -76,6 +78,8 @@ export class GroupMetadata {
   readonly pendingMembers = new Set<string>();
   /** Members that must send SyncGroup before the rebalance timeout (pendingSyncMembers, KAFKA-13419). */
   readonly pendingSyncMembers = new Set<string>();
+  /** KIP-345: group.instance.id → the member id that holds it now. */
+  private readonly staticMembers = new Map<string, string>();
   /** The initial delayed join may be extended while members keep arriving. */
   newMemberAdded = false;
   currentStateTimestampMs: number;
@@ -130,13 +134,52 @@ export class GroupMetadata {
     this.pendingMembers.delete(member.memberId);
     member.awaitingJoin = joinReply;
     this.members.set(member.memberId, member);
+    if (member.groupInstanceId !== null) this.staticMembers.set(member.groupInstanceId, member.memberId);
   }
 
   /** A leaving leader hands over to the first remaining member. */
   remove(memberId: string): void {
+    const instanceId = this.members.get(memberId)?.groupInstanceId ?? null;
+    if (instanceId !== null && this.staticMembers.get(instanceId) === memberId) this.staticMembers.delete(instanceId);
     this.members.delete(memberId);
     this.pendingSyncMembers.delete(memberId);
     if (this.isLeader(memberId)) this.leaderId = this.members.keys().next().value ?? null;
+  }
+
+  hasStaticMember(groupInstanceId: string): boolean {
+    return this.staticMembers.has(groupInstanceId);
+  }
+
+  currentStaticMemberId(groupInstanceId: string): string | undefined {
+    return this.staticMembers.get(groupInstanceId);
+  }
+
+  /** The instance is held by another member id than `memberId`: a newer instance took it over. */
+  isStaticMemberFenced(groupInstanceId: string, memberId: string): boolean {
+    const current = this.staticMembers.get(groupInstanceId);
+    return current !== undefined && current !== memberId;
+  }
+
+  /**
+   * GroupMetadata.replaceStaticMember: the member that holds `groupInstanceId` continues under
+   * `newMemberId` with its assignment (and its leadership, if it led). Returns the old id's join
+   * and sync requests still waiting: the caller fences them (FENCED_INSTANCE_ID).
+   */
+  replaceStaticMember(groupInstanceId: string, oldMemberId: string, newMemberId: string): { member: MemberMetadata; fencedJoin: PendingReply | undefined; fencedSync: PendingReply | undefined } {
+    const old = this.get(oldMemberId);
+    const member: MemberMetadata = { ...old, memberId: newMemberId, awaitingJoin: undefined, awaitingSync: undefined };
+    this.members.delete(oldMemberId);
+    this.members.set(newMemberId, member);
+    if (this.pendingSyncMembers.delete(oldMemberId)) this.pendingSyncMembers.add(newMemberId);
+    if (this.isLeader(oldMemberId)) this.leaderId = newMemberId;
+    this.staticMembers.set(groupInstanceId, newMemberId);
+    return { member, fencedJoin: old.awaitingJoin, fencedSync: old.awaitingSync };
+  }
+
+  /** A member as a loaded group record describes it (no join callbacks, no leader or protocol changes). */
+  restore(member: MemberMetadata): void {
+    this.members.set(member.memberId, member);
+    if (member.groupInstanceId !== null) this.staticMembers.set(member.groupInstanceId, member.memberId);
   }
 
   /** The longest rebalance timeout among the members (Kafka: group.rebalanceTimeoutMs). */
@@ -238,7 +281,7 @@ export class GroupMetadata {
       generationId: this.generationId,
       leader: this.leaderId,
       protocol: this.protocolName,
-      members: [...this.members.values()].map((m) => ({ memberId: m.memberId, clientId: m.clientId, assignment: m.assignment })),
+      members: [...this.members.values()].map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, assignment: m.assignment })),
     };
   }
 }
@@ -248,5 +291,5 @@ export interface GroupSummary {
   readonly generationId: number;
   readonly leader: string | null;
   readonly protocol: string | null;
-  readonly members: readonly { readonly memberId: string; readonly clientId: string; readonly assignment: readonly TopicPartition[] }[];
+  readonly members: readonly { readonly memberId: string; readonly groupInstanceId: string | null; readonly clientId: string; readonly assignment: readonly TopicPartition[] }[];
 }

@@ -2,11 +2,14 @@ import type { Timer } from "../../../../sim/actor.js";
 import type { KafkaError } from "../errors.js";
 import type { GroupAndTxnRequest, GroupAndTxnResponse, TopicPartition } from "../protocol.js";
 import type { GroupCoordinatorConfig } from "./config.js";
-import { GroupMetadata, newMember, protocolsMatch, type MemberMetadata, type PendingReply } from "./group-metadata.js";
+import { GroupMetadata, IllegalGroupStateError, newMember, protocolsMatch, type MemberMetadata, type PendingReply } from "./group-metadata.js";
 
 /**
- * The classic rebalance protocol at the coordinator (Kafka's GroupCoordinator 3.x for dynamic
- * members): JoinGroup with KIP-394's MEMBER_ID_REQUIRED, the initial delayed join and the
+ * The classic rebalance protocol at the coordinator (Kafka's GroupCoordinator 3.x): JoinGroup
+ * with KIP-394's MEMBER_ID_REQUIRED for dynamic members and KIP-345's static members (a
+ * group.instance.id keeps its member's place and assignment across restarts: a new instance
+ * takes over without a rebalance while the group is Stable, and fences the old member id with
+ * FENCED_INSTANCE_ID), the initial delayed join and the
  * rebalance timeout, leader election, the generation bump, SyncGroup, heartbeats and their
  * session timeouts, the pending-sync timeout, and LeaveGroup. Kafka's purgatories become timers
  * on the host's monotonic clock (a paused or skewed broker expires members late or early).
@@ -51,7 +54,6 @@ export class GroupMembership {
 
   /** After the coordinator checks (ownership, loading, group id) passed; `group` is undefined when not cached. */
   handleJoinGroup(group: GroupMetadata | undefined, createGroup: () => GroupMetadata, request: JoinGroupRequest, reply: PendingReply): void {
-    if (request.groupInstanceId !== null) return this.joinError(reply, request.memberId, "UNSUPPORTED_VERSION");
     const { groupMinSessionTimeoutMs: min, groupMaxSessionTimeoutMs: max } = this.host.config;
     if (request.sessionTimeoutMs < min || request.sessionTimeoutMs > max) return this.joinError(reply, request.memberId, "INVALID_SESSION_TIMEOUT");
     const isUnknownMember = request.memberId === "";
@@ -65,8 +67,9 @@ export class GroupMembership {
   private doNewMemberJoinGroup(group: GroupMetadata, request: JoinGroupRequest, reply: PendingReply): void {
     if (group.is("Dead")) return this.joinError(reply, "", "COORDINATOR_NOT_AVAILABLE");
     if (!group.supportsProtocols(request.protocolType, request.protocols)) return this.joinError(reply, "", "INCONSISTENT_GROUP_PROTOCOL");
-    // KIP-394 (JoinGroup v4+): hand out the id and wait for the member to come back with it.
     const memberId = this.host.newMemberId(group, reply.to);
+    if (request.groupInstanceId !== null) return this.doStaticNewMemberJoinGroup(group, request.groupInstanceId, memberId, request, reply);
+    // KIP-394 (JoinGroup v4+): hand out the id and wait for the member to come back with it.
     group.pendingMembers.add(memberId);
     this.scheduleMemberExpiration(group, memberId, request.sessionTimeoutMs);
     this.host.trace("group.join", { group: group.groupId, memberId, phase: "member-id-required" });
@@ -77,8 +80,9 @@ export class GroupMembership {
     const memberId = request.memberId;
     if (group.is("Dead")) return this.joinError(reply, memberId, "COORDINATOR_NOT_AVAILABLE");
     if (!group.supportsProtocols(request.protocolType, request.protocols)) return this.joinError(reply, memberId, "INCONSISTENT_GROUP_PROTOCOL");
-    if (group.isPendingMember(memberId)) return this.addMemberAndRebalance(group, request, reply);
-    if (!group.has(memberId)) return this.joinError(reply, memberId, "UNKNOWN_MEMBER_ID");
+    if (group.isPendingMember(memberId)) return this.addMemberAndRebalance(group, request, memberId, reply);
+    const memberError = validateCurrentMember(group, memberId, request.groupInstanceId);
+    if (memberError !== undefined) return this.joinError(reply, memberId, memberError);
     const member = group.get(memberId);
     switch (group.state) {
       case "PreparingRebalance":
@@ -98,9 +102,78 @@ export class GroupMembership {
     }
   }
 
-  private addMemberAndRebalance(group: GroupMetadata, request: JoinGroupRequest, reply: PendingReply): void {
+  /** A static member joins without MEMBER_ID_REQUIRED: a known instance is taken over, an unknown one added. */
+  private doStaticNewMemberJoinGroup(group: GroupMetadata, groupInstanceId: string, memberId: string, request: JoinGroupRequest, reply: PendingReply): void {
+    const oldMemberId = group.currentStaticMemberId(groupInstanceId);
+    if (oldMemberId === undefined) return this.addMemberAndRebalance(group, request, memberId, reply);
+    this.updateStaticMemberAndRebalance(group, groupInstanceId, oldMemberId, memberId, request, reply);
+  }
+
+  /**
+   * GroupCoordinator.updateStaticMemberAndRebalance: the new instance takes the old member's place
+   * (and its assignment) under a new member id; requests of the old id still waiting are fenced.
+   * In Stable, if the protocol the group would select is unchanged, the group is stored and the
+   * member answered with the current generation and no rebalance (the leader it names is the one
+   * before the replacement, as in Kafka); otherwise the group rebalances.
+   */
+  private updateStaticMemberAndRebalance(group: GroupMetadata, groupInstanceId: string, oldMemberId: string, newMemberId: string, request: JoinGroupRequest, reply: PendingReply): void {
+    const currentLeader = group.leaderId;
+    const { member, fencedJoin, fencedSync } = group.replaceStaticMember(groupInstanceId, oldMemberId, newMemberId);
+    if (fencedJoin !== undefined) this.joinError(fencedJoin, oldMemberId, "FENCED_INSTANCE_ID");
+    if (fencedSync !== undefined) this.syncReply(fencedSync, "FENCED_INSTANCE_ID", []);
+    this.cancelMemberTimer(group, oldMemberId);
+    this.completeAndScheduleNextHeartbeatExpiration(group, member);
+    const previous = { protocols: member.protocols, rebalanceTimeoutMs: member.rebalanceTimeoutMs, sessionTimeoutMs: member.sessionTimeoutMs };
+    member.protocols = request.protocols;
+    member.rebalanceTimeoutMs = request.rebalanceTimeoutMs;
+    member.sessionTimeoutMs = request.sessionTimeoutMs;
+    member.awaitingJoin = reply;
+    this.host.trace("group.join", { group: group.groupId, memberId: newMemberId, phase: "static-replace", groupInstanceId, replaced: oldMemberId });
+    switch (group.state) {
+      case "Stable": {
+        if (group.protocolName !== group.selectProtocol()) return this.maybePrepareRebalance(group, `static member ${groupInstanceId} changed its protocols`);
+        const assignment = new Map([...group.members.values()].map((m) => [m.memberId, m.assignment] as const));
+        this.host.storeGroup(group, assignment, (error) => {
+          if (!this.host.isCurrent(group) || group.members.get(newMemberId)?.awaitingJoin !== reply) return;
+          const current = group.get(newMemberId);
+          current.awaitingJoin = undefined;
+          if (error !== "NONE") {
+            // The replacement is not durable: the old member id holds the instance again.
+            const reverted = group.replaceStaticMember(groupInstanceId, newMemberId, oldMemberId).member;
+            Object.assign(reverted, previous);
+            this.cancelMemberTimer(group, newMemberId);
+            this.completeAndScheduleNextHeartbeatExpiration(group, reverted);
+            this.joinError(reply, "", error);
+            return;
+          }
+          this.host.send(reply, {
+            type: "JoinGroupResponse",
+            correlationId: reply.correlationId,
+            error: "NONE",
+            generationId: group.generationId,
+            protocolName: group.protocolName,
+            leader: currentLeader ?? "",
+            memberId: newMemberId,
+            members: [],
+          });
+        });
+        return;
+      }
+      case "CompletingRebalance":
+        // The old member id may already be in the assignment the leader is computing: start over.
+        return this.prepareRebalance(group, `static member ${groupInstanceId} replaced during CompletingRebalance`);
+      case "PreparingRebalance":
+        return; // The member completes with the join.
+      case "Empty":
+      case "Dead":
+        throw new IllegalGroupStateError(`static member ${groupInstanceId} of group ${group.groupId} rejoined in state ${group.state}`);
+    }
+  }
+
+  private addMemberAndRebalance(group: GroupMetadata, request: JoinGroupRequest, memberId: string, reply: PendingReply): void {
     const member = newMember({
-      memberId: request.memberId,
+      memberId,
+      groupInstanceId: request.groupInstanceId,
       clientId: reply.to,
       rebalanceTimeoutMs: request.rebalanceTimeoutMs,
       sessionTimeoutMs: request.sessionTimeoutMs,
@@ -464,11 +537,15 @@ function hasSatisfiedHeartbeat(member: MemberMetadata): boolean {
 }
 
 /**
- * Kafka's validateCurrentMember: a group.instance.id must map to this member id (static
- * membership is not modelled, so none maps: UNKNOWN_MEMBER_ID; Kafka answers FENCED_INSTANCE_ID
- * when it maps to another id), and the member id must be in the group.
+ * Kafka's validateCurrentMember: a group.instance.id must be known (else UNKNOWN_MEMBER_ID) and
+ * map to this member id (else FENCED_INSTANCE_ID: a newer instance took it over); without one,
+ * the member id must be in the group.
  */
 export function validateCurrentMember(group: GroupMetadata, memberId: string, groupInstanceId: string | null): KafkaError | undefined {
-  if (groupInstanceId !== null) return "UNKNOWN_MEMBER_ID";
+  if (groupInstanceId !== null) {
+    if (!group.hasStaticMember(groupInstanceId)) return "UNKNOWN_MEMBER_ID";
+    if (group.isStaticMemberFenced(groupInstanceId, memberId)) return "FENCED_INSTANCE_ID";
+    return undefined;
+  }
   return group.has(memberId) ? undefined : "UNKNOWN_MEMBER_ID";
 }

@@ -46,6 +46,16 @@ describe("loading", () => {
     expect(bed.answer(bed.send("c1", bed.joinRequest("")), "JoinGroupResponse").error).toBe("MEMBER_ID_REQUIRED");
   });
 
+  it("rebuilds static members: a loaded group.instance.id still fences a member id other than the one it maps to", () => {
+    const members = STABLE.members.map((m, i) => ({ ...m, groupInstanceId: `i-${i + 1}` }));
+    const bed = bedWithLog((b) => b.appendBatch(GROUP_PARTITION, { producerId: -1, producerEpoch: -1, isTransactional: false, isControl: false, records: [toKafkaRecord(groupMetadataRecord(GROUP, { ...STABLE, members }), 0)] }));
+    bed.coordinator.onBecomeLeader(GROUP_PARTITION, 1);
+    bed.runMs(bed.config.offsetsLoadDelayMs);
+    const heartbeat = (memberId: string) => bed.answer(bed.send("c1", { type: "Heartbeat", groupId: GROUP, generationId: 4, memberId, groupInstanceId: "i-1" }), "HeartbeatResponse").error;
+    expect(heartbeat("c1-1-0")).toBe("NONE");
+    expect(heartbeat("c1-9-9")).toBe("FENCED_INSTANCE_ID");
+  });
+
   it("rebuilds a group from its last metadata record: Stable with its members, generation, leader and assignments", () => {
     const bed = bedWithLog((b) => b.appendBatch(GROUP_PARTITION, { producerId: -1, producerEpoch: -1, isTransactional: false, isControl: false, records: [toKafkaRecord(groupMetadataRecord(GROUP, STABLE), 0)] }));
     bed.leadAll(2);
@@ -55,8 +65,8 @@ describe("loading", () => {
       leader: "c1-1-0",
       protocol: "range",
       members: [
-        { memberId: "c1-1-0", clientId: "c1", assignment: [T0P0] },
-        { memberId: "c2-1-1", clientId: "c2", assignment: [T0P1] },
+        { memberId: "c1-1-0", groupInstanceId: null, clientId: "c1", assignment: [T0P0] },
+        { memberId: "c2-1-1", groupInstanceId: null, clientId: "c2", assignment: [T0P1] },
       ],
     });
     expect(bed.heartbeat("c1", "c1-1-0", 4)).toBe("NONE");

@@ -110,7 +110,7 @@ describe("TxnOffsetCommit", () => {
       expect(bed.txnOffsetCommit(PID, at(10), { memberId: "c7-1-9", generationId })).toEqual(["UNKNOWN_MEMBER_ID"]);
     });
 
-    it("refuses a group.instance.id (static membership is not modelled: no instance maps to the member)", () => {
+    it("refuses a group.instance.id the group does not know with UNKNOWN_MEMBER_ID", () => {
       const bed = new GroupBed();
       const { leader, generationId } = bed.stableGroupOfTwo();
       const res = bed.call("p1", { ...bed.txnOffsetCommitRequest(PID, at(10), { memberId: leader, generationId }), groupInstanceId: "i-1" }, "TxnOffsetCommitResponse");
