@@ -56,6 +56,28 @@ describe("zombie-fencing", () => {
   });
 });
 
+describe("static-member-takeover", () => {
+  const file = "scenarios/static-member-takeover.yaml";
+
+  it.each([1, 2, 3])("seed %i: the replacement takes the stalled static member's place without a rebalance, the zombie is fenced by its group.instance.id, and every invariant holds", (seed) => {
+    const { result, trace } = observe(file, seed, ["group.join", "group.generation", "consumer.group-fatal", "copier.stopped"]);
+    expect(result.violations).toEqual([]);
+    expect(trace.some((r) => r.kind === "group.join" && field(r, "phase") === "static-replace" && String(field(r, "replaced")).startsWith("x1"))).toBe(true);
+    expect(trace.filter((r) => r.kind === "group.generation").length, "one generation: the takeover does not rebalance").toBe(1);
+    expect(trace.some((r) => r.kind === "consumer.group-fatal" && r.node === "x1" && String(field(r, "reason")).includes("FENCED_INSTANCE_ID"))).toBe(true);
+    expect(trace.some((r) => r.kind === "copier.stopped" && r.node === "x1")).toBe(true);
+  });
+
+  it("with no-generation-check the zombie's offsets pass: a sweep finds inputs copied twice (eos-copy)", () => {
+    const broken = [1, 2, 3, 4, 5, 6].map((seed) => Object.keys(runWith(file, seed, [GROUP_BUGS.noGenerationCheck]).violationCounts));
+    expect(broken.some((invariants) => invariants.includes("eos-copy"))).toBe(true);
+  });
+});
+
+function runWith(file: string, seed: number, bugs: readonly string[]): RunResult {
+  return prepareRun(loadScenario(file), { seed, bugs }).execute();
+}
+
 describe("rebalance-during-txn", () => {
   const file = "scenarios/rebalance-during-txn.yaml";
 
