@@ -225,6 +225,23 @@ describe("rebalances", () => {
   });
 });
 
+describe("static membership (group.instance.id)", () => {
+  it("a static member names its instance on every group request and does not leave the group on close", () => {
+    const sys = buildFakeGroupSystem({ topics: [{ name: "t", partitions: 2 }] });
+    const m = addMember(sys, "c1", { groupInstanceId: "instance-1" });
+    expect(sys.runUntil(() => stable(m), 10_000)).toBe(true);
+    sys.runMs(5000);
+    const groupRequests = sys.cluster.received.map((r) => r.request).filter((r) => r.type === "JoinGroup" || r.type === "SyncGroup" || r.type === "Heartbeat");
+    expect(groupRequests.length).toBeGreaterThan(2);
+    for (const request of groupRequests) expect(request).toMatchObject({ groupInstanceId: "instance-1" });
+    expect(m.consumer.groupMetadata()).toMatchObject({ groupInstanceId: "instance-1" });
+    let closed = false;
+    m.consumer.close(() => (closed = true));
+    expect(sys.runUntil(() => closed, 10_000)).toBe(true);
+    expect(sys.cluster.requests("LeaveGroup"), "a static member's place waits for it").toHaveLength(0);
+  });
+});
+
 describe("coordinator discovery", () => {
   it("FindCoordinator(GROUP) names the coordinator every group request goes to", () => {
     const sys = buildFakeGroupSystem({ brokers: [1, 2], coordinator: 2 });
