@@ -146,16 +146,7 @@ export class GroupMembership {
             this.joinError(reply, "", error);
             return;
           }
-          this.host.send(reply, {
-            type: "JoinGroupResponse",
-            correlationId: reply.correlationId,
-            error: "NONE",
-            generationId: group.generationId,
-            protocolName: group.protocolName,
-            leader: currentLeader ?? "",
-            memberId: newMemberId,
-            members: [],
-          });
+          this.sendJoinResult(group, current, reply, currentLeader);
         });
         return;
       }
@@ -280,16 +271,17 @@ export class GroupMembership {
     this.schedulePendingSync(group);
   }
 
-  private sendJoinResult(group: GroupMetadata, member: MemberMetadata, reply: PendingReply): void {
+  /** The current generation's JoinGroup answer; only the leader gets the members (`leader`: who the answer names as leader). */
+  private sendJoinResult(group: GroupMetadata, member: MemberMetadata, reply: PendingReply, leader: string | null = group.leaderId): void {
     this.host.send(reply, {
       type: "JoinGroupResponse",
       correlationId: reply.correlationId,
       error: "NONE",
       generationId: group.generationId,
       protocolName: group.protocolName,
-      leader: group.leaderId ?? "",
+      leader: leader ?? "",
       memberId: member.memberId,
-      members: group.isLeader(member.memberId) ? group.currentMemberMetadata() : [],
+      members: leader === member.memberId ? group.currentMemberMetadata() : [],
     });
   }
 
