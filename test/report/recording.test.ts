@@ -137,3 +137,14 @@ describe("composeListeners", () => {
     expect(composeListeners(undefined)).toBeUndefined();
   });
 });
+
+describe("the Kafka model's report records", () => {
+  it("every report record a transactional Kafka run emits follows the contract of record-kinds.ts (none malformed)", async () => {
+    const { prepareRun } = await import("../../src/run/run.js");
+    const { loadScenario } = await import("../../src/scenario/load.js");
+    const recording = new RunRecording();
+    const prepared = prepareRun(loadScenario("scenarios/transactional-writer.yaml"), { seed: 1, onTrace: recording.listener });
+    prepared.execute();
+    expect(recording.malformed).toBe(0);
+  });
+});

@@ -346,7 +346,8 @@ export class Broker implements Actor {
         lastFetchTimeUs: 0,
       });
     }
-    this.ctx.trace("partition.leader", { partition: replica.key, leader: this.id, leaderEpoch: state.leaderEpoch, isr: state.isr.join(",") });
+    // The report's `partition.leader` record (src/report/record-kinds.ts): topic, partition number, leader node.
+    this.ctx.trace("partition.leader", { topic: replica.topic, partition: replica.partition, leader: brokerNode(this.id), leaderEpoch: state.leaderEpoch, isr: state.isr.join(",") });
     this.options.observer.leaderElected(replica.key, state.leaderEpoch, this.id);
     this.traceOffsets(replica);
     this.maybeAdvanceHighWatermark(replica);

@@ -27,7 +27,8 @@ function recordRoleChanges(h: KafkaHarness): { node: string; leader: number; lea
   const changes: { node: string; leader: number; leaderEpoch: number }[] = [];
   h.sim.trace.listen((record) => {
     if (record.kind === "partition.leader" || record.kind === "partition.follower") {
-      changes.push({ node: record.node, leader: Number(record.fields?.leader), leaderEpoch: Number(record.fields?.leaderEpoch) });
+      const leader = record.fields?.leader;
+      changes.push({ node: record.node, leader: typeof leader === "string" ? Number(leader.slice(1)) : Number(leader), leaderEpoch: Number(record.fields?.leaderEpoch) });
     }
   });
   return changes;
