@@ -4,7 +4,7 @@ import { loadScenario } from "../../src/scenario/load.js";
 
 /** `npm run soak`: the correct Kafka model holds every invariant over many seeds (not in CI). */
 describe("soak: kafka data plane", () => {
-  for (const file of ["scenarios/idempotent-producer.yaml", "scenarios/follower-restart.yaml"]) {
+  for (const file of ["scenarios/idempotent-producer.yaml", "scenarios/follower-restart.yaml", "scenarios/preferred-leader-election.yaml"]) {
     it(`${file}: every invariant holds for seeds 1..500 with the default nemesis`, () => {
       const scenario = loadScenario(file);
       const failing: string[] = [];

@@ -22,6 +22,18 @@ describeSwitch(KAFKA_BUGS.noMinIsrHwGate, "the HW runs on the last replica stand
 describeSwitch(PRODUCER_BUGS.racySequence, "concurrent sends to one partition share a base sequence and the later ones are acknowledged as duplicates of the first (platformatic/kafka #326)", [1, 2]);
 describeSwitch(CONSUMER_BUGS.stuckOnTrailingMarker, "a consumer whose position only data batches move stays on the marker that ends each partition and never drains (kafka-node #1336)", [1, 2]);
 
+describe("preferred-leader-election", () => {
+  it("leadership fails over and comes back to each preferred replica under load, and every invariant holds", () => {
+    const scenario = loadScenario("scenarios/preferred-leader-election.yaml");
+    for (const seed of [1, 2]) {
+      let preferredElections = 0;
+      const result: RunResult = run(scenario, { seed, onTrace: (record: TraceRecord) => void (record.kind === "controller.preferred-election" && preferredElections++) });
+      expect(result.violations, `seed ${seed}`).toEqual([]);
+      expect(preferredElections, `seed ${seed}: leadership handed back to preferred replicas`).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe("follower-restart", () => {
   it("followers crash (some losing their unflushed tail) and restart under load: every invariant holds", () => {
     const scenario = loadScenario("scenarios/follower-restart.yaml");

@@ -271,6 +271,7 @@ export class Controller implements Actor {
     this.updatePartitions((p) => {
       const preferred = p.replicas[0] as number;
       if (p.leader === NO_LEADER || p.leader === preferred || !live(preferred) || !p.isr.includes(preferred)) return p;
+      this.ctx.assert.reachable("kafka: preferred leader election");
       this.ctx.trace("controller.preferred-election", { partition: partitionKey(p.topic, p.partition), from: p.leader, to: preferred });
       return { ...p, leader: preferred, leaderEpoch: p.leaderEpoch + 1, partitionEpoch: p.partitionEpoch + 1 };
     });
