@@ -178,6 +178,13 @@ export const MALFORMED: readonly MalformedCase[] = [
 
   // References between fields.
   {
+    name: "a Kafka reader with a group.instance.id but no group",
+    source: `${KAFKA_VALID}  - kind: kafka-reader\n    groupInstanceId: r-1\n`,
+    path: "clients[1].groupInstanceId",
+    expected: "no groupInstanceId without a groupId",
+    found: '"r-1"',
+  },
+  {
     name: "a Kafka topic with more replicas than brokers",
     source: KAFKA_VALID.replace("replicationFactor: 3", "replicationFactor: 4"),
     path: "cluster.topics[0].replicationFactor",

@@ -47,8 +47,14 @@ export const kafkaReaderSchema = z.strictObject({
   startMs: z.int().min(0).max(86_400_000).default(0),
   /** Read as a member of this consumer group (subscribe) instead of assigning every partition. */
   groupId: z.string().min(1).max(249).optional(),
+  /** With a groupId: the consumer's group.instance.id (KIP-345), a static member; readers sharing one take each other's place. */
+  groupInstanceId: z.string().min(1).max(249).optional(),
   /** With a groupId: commit the positions after each poll that returned records. */
   commitAfterPoll: z.boolean().default(false),
+}).check((ctx) => {
+  if (ctx.value.groupInstanceId !== undefined && ctx.value.groupId === undefined) {
+    ctx.issues.push({ code: "custom", path: ["groupInstanceId"], message: "no groupInstanceId without a groupId (a static member belongs to a group)", input: ctx.value.groupInstanceId });
+  }
 });
 
 /** `clients:` entry: transactional writers, one transaction at a time, some aborted on purpose. */
