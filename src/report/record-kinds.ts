@@ -16,7 +16,7 @@
  * | `partition.leader`  | controller (or the new leader) | topic, partition, leader ("" = none), leaderEpoch?, isr?         |
  * | `partition.offsets` | each replica of a partition    | topic, partition, leo, hw?, lso?, leader?                        |
  * | `consumer.records`  | consumer client                | group, topic, partition, count, position                         |
- * | `offset.commit`     | client that committed offsets  | group, latencyUs, transactional?                                 |
+ * | `offset.commit`     | the group coordinator          | group, latencyUs, transactional?                                 |
  * | `metric.<name>`     | anyone                         | value, unit?                                                     |
  *
  * Emitters use the string literals below (nodes sit below report/ in the layering, so they do
@@ -104,7 +104,11 @@ export interface ConsumerRecordsFields {
   readonly position: number;
 }
 
-/** `offset.commit`: an OffsetCommit (or TxnOffsetCommit) completed `latencyUs` after it was sent. */
+/**
+ * `offset.commit`: the group coordinator answered an OffsetCommit (or TxnOffsetCommit) `latencyUs`
+ * after it arrived, its append to `__consumer_offsets` done (the network to and from the client is
+ * not included).
+ */
 export interface OffsetCommitFields {
   readonly group: string;
   readonly latencyUs: number;
