@@ -17,6 +17,7 @@
  * Readers also record, at the end of the run, the readable end of each partition:
  *   invoke/ok f:"end-offsets" {offsets: [[topic, partition, endOffset], ...]}  (the HW, or LSO for read_committed)
  */
+import type { History } from "../../../sim/history.js";
 export interface SendValue {
   readonly topic: string;
   readonly key: string | null;
@@ -134,4 +135,14 @@ const keyNames: string[] = [];
  */
 export function keyName(i: number): string {
   return (keyNames[i] ??= `k${i}`);
+}
+
+/**
+ * Completes a failed initTransactions: info when an InitProducerId left the client (it may have
+ * fenced the older instances of the transactional id anyway), fail when none did.
+ */
+export function recordInitFailure(history: History, process: string, transactionalId: string, error: string, initProducerIdAttempted: boolean): void {
+  const value: InitValue = { transactionalId };
+  if (initProducerIdAttempted) history.info(process, value, error);
+  else history.fail(process, value, error);
 }

@@ -418,16 +418,10 @@ function checkHangingTransactions(sim: Simulation, cluster: KafkaCluster, transa
 function stuckAtCoordinators(sim: Simulation, cluster: KafkaCluster, transactionalIds: readonly string[]) {
   const stuck: { transactionalId: string; state: string; producerId: number; producerEpoch: number; coordinator: number }[] = [];
   for (const transactionalId of transactionalIds) {
-    const partition = partitionFor(transactionalId, cluster.transactionStateLogNumPartitions);
-    const leader = leaderReplica(sim, cluster, TRANSACTION_STATE_TOPIC, partition);
-    if (leader === undefined) continue;
-    for (const id of brokerIds(cluster)) {
-      const broker = sim.node(brokerNode(id)).current as Broker | undefined;
-      if (broker?.replica(TRANSACTION_STATE_TOPIC, partition) !== leader) continue;
-      const state = (broker.hostedCoordinator(TRANSACTION_STATE_TOPIC) as TransactionCoordinator | undefined)?.transactionState(transactionalId);
-      if (state !== undefined && (state.state === "PrepareCommit" || state.state === "PrepareAbort")) {
-        stuck.push({ transactionalId, state: state.state, producerId: state.producerId, producerEpoch: state.producerEpoch, coordinator: id });
-      }
+    const host = coordinatorFor<TransactionCoordinator>(sim, cluster, TRANSACTION_STATE_TOPIC, partitionFor(transactionalId, cluster.transactionStateLogNumPartitions));
+    const state = host?.coordinator.transactionState(transactionalId);
+    if (host !== undefined && state !== undefined && (state.state === "PrepareCommit" || state.state === "PrepareAbort")) {
+      stuck.push({ transactionalId, state: state.state, producerId: state.producerId, producerEpoch: state.producerEpoch, coordinator: host.brokerId });
     }
   }
   return stuck;
@@ -448,13 +442,20 @@ function undrainedInput(sim: Simulation, cluster: KafkaCluster, groupId: string,
 
 /** The committed offsets of a group, from the coordinator that leads its `__consumer_offsets` partition. */
 function committedOffsetsOf(sim: Simulation, cluster: KafkaCluster, groupId: string): Map<string, number> | undefined {
-  const leader = leaderReplica(sim, cluster, GROUP_METADATA_TOPIC, partitionFor(groupId, cluster.offsetsTopicNumPartitions));
+  const host = coordinatorFor<GroupCoordinator>(sim, cluster, GROUP_METADATA_TOPIC, partitionFor(groupId, cluster.offsetsTopicNumPartitions));
+  if (host === undefined) return undefined;
+  return new Map(host.coordinator.committedOffsets(groupId).map((o) => [partitionKey(o.topic, o.partition), o.offset]));
+}
+
+/** The coordinator hosted by the broker that leads `partition` of an internal topic (the newest leader epoch), with that broker's id. */
+function coordinatorFor<T>(sim: Simulation, cluster: KafkaCluster, topic: string, partition: number): { coordinator: T; brokerId: number } | undefined {
+  const leader = leaderReplica(sim, cluster, topic, partition);
   if (leader === undefined) return undefined;
   for (const id of brokerIds(cluster)) {
     const broker = sim.node(brokerNode(id)).current as Broker | undefined;
-    if (broker?.replica(GROUP_METADATA_TOPIC, leader.partition) !== leader) continue;
-    const coordinator = broker.hostedCoordinator(GROUP_METADATA_TOPIC) as GroupCoordinator | undefined;
-    return new Map((coordinator?.committedOffsets(groupId) ?? []).map((o) => [partitionKey(o.topic, o.partition), o.offset]));
+    if (broker?.replica(topic, partition) !== leader) continue;
+    const coordinator = broker.hostedCoordinator(topic) as T | undefined;
+    return coordinator === undefined ? undefined : { coordinator, brokerId: id };
   }
   return undefined;
 }

@@ -1,7 +1,7 @@
 import type { Actor, Message, NodeContext } from "../../../../sim/actor.js";
 import type { Rng } from "../../../../sim/rng.js";
 import { msToUs, type SimTimeUs } from "../../../../sim/time.js";
-import { copyValueOf, type CopierTxnFields } from "../history-values.js";
+import { copyValueOf, recordInitFailure, type CopierTxnFields } from "../history-values.js";
 import type { InitValue, PolledRecord, TxnIntent, TxnSend, TxnValue } from "../history-values.js";
 import { partitionKey, type PartitionOffset, type TopicPartition } from "../protocol.js";
 import type { ConsumerOptions } from "./consumer-config.js";
@@ -239,9 +239,7 @@ export class KafkaCopier implements Actor {
       this.pollNext();
       return;
     }
-    // An InitProducerId that left the client may have fenced the older instances anyway.
-    if (this.producer.initProducerIdAttempted) this.ctx.history.info(this.process, { transactionalId }, result.error);
-    else this.ctx.history.fail(this.process, { transactionalId }, result.error);
+    recordInitFailure(this.ctx.history, this.process, transactionalId, result.error, this.producer.initProducerIdAttempted);
     this.stop();
   }
 

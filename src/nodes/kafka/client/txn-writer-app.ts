@@ -1,5 +1,5 @@
 import type { Actor, Message, NodeContext } from "../../../../sim/actor.js";
-import { keyName, type InitValue, type TxnIntent, type TxnSend, type TxnValue } from "../history-values.js";
+import { keyName, recordInitFailure, type InitValue, type TxnIntent, type TxnSend, type TxnValue } from "../history-values.js";
 import { CorrelationIds } from "./network-client.js";
 import { KafkaProducer, type EndTransactionResult, type SendResult } from "./producer.js";
 import type { ProducerOptions } from "./producer-config.js";
@@ -106,9 +106,7 @@ export class KafkaTxnWriter implements Actor {
       this.scheduleNext();
       return;
     }
-    // An InitProducerId that left the client may have fenced the older instances anyway.
-    if (this.producer.initProducerIdAttempted) this.ctx.history.info(this.process, { transactionalId }, result.error);
-    else this.ctx.history.fail(this.process, { transactionalId }, result.error);
+    recordInitFailure(this.ctx.history, this.process, transactionalId, result.error, this.producer.initProducerIdAttempted);
     this.stop();
   }
 
