@@ -20,6 +20,7 @@ import { Simulation } from "../../sim/simulation.js";
 import { msToUs } from "../../sim/time.js";
 import { Network } from "../../src/network/network.js";
 import { markerRecord } from "../../src/nodes/kafka/control-records.js";
+import { coordinatorErrorResponse } from "../../src/nodes/kafka/coordinator-router.js";
 import type { KafkaError } from "../../src/nodes/kafka/errors.js";
 import { brokerIdOf, brokerNode } from "../../src/nodes/kafka/names.js";
 import {
@@ -449,24 +450,10 @@ export class FakeGroupBroker implements Actor {
   }
 }
 
+/** The answer a broker gives a group request it cannot serve: the router's, plus FindCoordinator's. */
 function errorResponse(request: GroupRequest, error: KafkaError): GroupAndTxnResponse {
-  const correlationId = request.correlationId;
-  switch (request.type) {
-    case "FindCoordinator":
-      return { type: "FindCoordinatorResponse", correlationId, error, nodeId: -1 };
-    case "JoinGroup":
-      return { type: "JoinGroupResponse", correlationId, error, generationId: -1, protocolName: null, leader: "", memberId: request.memberId, members: [] };
-    case "SyncGroup":
-      return { type: "SyncGroupResponse", correlationId, error, partitions: [] };
-    case "Heartbeat":
-      return { type: "HeartbeatResponse", correlationId, error };
-    case "LeaveGroup":
-      return { type: "LeaveGroupResponse", correlationId, error };
-    case "OffsetCommit":
-      return { type: "OffsetCommitResponse", correlationId, results: request.offsets.map(({ topic, partition }) => ({ topic, partition, error })) };
-    case "OffsetFetch":
-      return { type: "OffsetFetchResponse", correlationId, error, offsets: [] };
-  }
+  if (request.type === "FindCoordinator") return { type: "FindCoordinatorResponse", correlationId: request.correlationId, error, nodeId: -1 };
+  return coordinatorErrorResponse(request, error) as GroupAndTxnResponse;
 }
 
 export interface FakeGroupSystem extends FakeSystem {

@@ -20,6 +20,7 @@ import type { Actor, Message, NodeContext } from "../../sim/actor.js";
 import { Simulation } from "../../sim/simulation.js";
 import { msToUs } from "../../sim/time.js";
 import { Network } from "../../src/network/network.js";
+import { coordinatorErrorResponse } from "../../src/nodes/kafka/coordinator-router.js";
 import type { KafkaError } from "../../src/nodes/kafka/errors.js";
 import { brokerIdOf, brokerNode } from "../../src/nodes/kafka/names.js";
 import { partitionKey, type GroupAndTxnRequest, type KafkaRequest, type KafkaResponse, type PartitionOffset } from "../../src/nodes/kafka/protocol.js";
@@ -225,21 +226,17 @@ export class FakeTxnBroker implements Actor {
 }
 
 /** The whole-request answer a scripted `error` fault gives to a coordinator request. */
+/** The answer to a transaction request the test made fail: the router's, plus FindCoordinator's; undefined for other requests. */
 function errorResponse(request: KafkaRequest, error: KafkaError): KafkaResponse | undefined {
-  const correlationId = request.correlationId;
   switch (request.type) {
     case "FindCoordinator":
-      return { type: "FindCoordinatorResponse", correlationId, error, nodeId: -1 };
+      return { type: "FindCoordinatorResponse", correlationId: request.correlationId, error, nodeId: -1 };
     case "InitProducerId":
-      return { type: "InitProducerIdResponse", correlationId, error, producerId: -1, producerEpoch: -1 };
     case "AddPartitionsToTxn":
-      return { type: "AddPartitionsToTxnResponse", correlationId, results: request.partitions.map((p) => ({ topic: p.topic, partition: p.partition, error })) };
     case "AddOffsetsToTxn":
-      return { type: "AddOffsetsToTxnResponse", correlationId, error };
     case "TxnOffsetCommit":
-      return { type: "TxnOffsetCommitResponse", correlationId, results: request.offsets.map((o) => ({ topic: o.topic, partition: o.partition, error })) };
     case "EndTxn":
-      return { type: "EndTxnResponse", correlationId, error, producerId: -1, producerEpoch: -1 };
+      return coordinatorErrorResponse(request, error);
     default:
       return undefined;
   }
