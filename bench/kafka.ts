@@ -100,6 +100,12 @@ const runs = [];
 for (let i = 0; i < Number(runsText); i++) {
   const prepared = lib.prepareRun(scenario, { seed: Number(seedText) });
   const endUs = lib.msToUs(scenario.config.durationMs);
+  let sends = 0, acked = 0;
+  prepared.sim.history.listen((op) => {
+    if (op.f !== "send") return;
+    if (op.type === "invoke") sends++;
+    else if (op.type === "ok") acked++;
+  });
   await settle();
   const gc0 = gcMs;
   const c0 = cpuMs();
@@ -115,12 +121,6 @@ for (let i = 0; i < Number(runsText); i++) {
   const t2 = performance.now();
   const c2 = cpuMs();
   await settle();
-  let sends = 0, acked = 0;
-  for (const op of prepared.sim.history.ops) {
-    if (op.f !== "send") continue;
-    if (op.type === "invoke") sends++;
-    else if (op.type === "ok") acked++;
-  }
   runs.push({ events: result.events, traceRecords: result.traceRecords, traceHash: result.traceHash, verdict: result.verdict,
     simMs: result.simTimeMs, historyOps: result.historyOps, sends, acked, loopMs: t1 - t0, checkMs: t2 - t1,
     loopCpuMs: c1 - c0, checkCpuMs: c2 - c1, gcMs: gcMs - gc0 });

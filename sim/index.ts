@@ -3,7 +3,7 @@ export { Assertions, type AssertionFailure, type AssertionKind, type AssertionSt
 export { NodeClock } from "./clock.js";
 export { Disk, DiskFile } from "./disk.js";
 export { EventQueue, type QueuedEvent } from "./event-queue.js";
-export { History, type HistoryListener, type HistoryOp, type OpType } from "./history.js";
+export { History, historyReader, opAt, type HistoryListener, type HistoryOp, type HistoryReader, type HistorySource, type OpType } from "./history.js";
 export { SimNode, type NodeStatus } from "./node.js";
 export { Rng } from "./rng.js";
 export { Simulation, type OnlineInvariant, type SimulationOptions, type Transport } from "./simulation.js";

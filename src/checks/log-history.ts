@@ -1,4 +1,4 @@
-import type { HistoryOp } from "../../sim/history.js";
+import { historyReader, type HistoryOp, type HistorySource } from "../../sim/history.js";
 
 /**
  * A single-log workload's history: appends of unique values, and reads that return the whole
@@ -21,17 +21,18 @@ export interface LogHistory {
   readonly reads: readonly LogRead[];
 }
 
-export function logHistoryOf(ops: readonly HistoryOp[]): LogHistory {
+export function logHistoryOf(source: HistorySource): LogHistory {
+  const history = historyReader(source);
   const acks: AppendAck[] = [];
   const reads: LogRead[] = [];
-  for (const op of ops) {
+  for (let i = 0; i < history.length; i++) {
+    const op = history.op(i);
     if (op.type !== "ok" || op.invokeIndex === undefined) continue;
-    const invoke = ops[op.invokeIndex] as HistoryOp;
     if (op.f === "append") {
       const { value, offset } = op.value as { value: string; offset: number };
       acks.push({ value, offset, ok: op });
     } else if (op.f === "read") {
-      reads.push({ values: (op.value as { values: readonly string[] }).values, invoke, ok: op });
+      reads.push({ values: (op.value as { values: readonly string[] }).values, invoke: history.op(op.invokeIndex), ok: op });
     }
   }
   return { acks, reads };

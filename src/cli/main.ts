@@ -125,7 +125,7 @@ function runOne(file: string, options: RunCliOptions, io: CliIo): number {
     const reportPath = folder === undefined ? undefined : join(folder, "report.html");
     const plainSummary = formatSummary(result, replay, reportPath, { color: false });
     if (folder !== undefined && recording !== undefined) {
-      const history = prepared.sim.history.ops;
+      const history = prepared.sim.history;
       // If the first violation fell outside the windows kept, the seed runs again focused on it.
       const focused = focusOnFirstViolation(scenario, result, history, recording);
       const artifacts = { result, history, summary: plainSummary, recording: focused, replay, description: scenario.config.description };

@@ -1,6 +1,6 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import type { HistoryOp } from "../../sim/history.js";
+import { historyReader, type HistorySource } from "../../sim/history.js";
 import { prepareRun } from "../run/run.js";
 import type { RunResult } from "../run/result.js";
 import type { Scenario } from "../scenario/load.js";
@@ -15,8 +15,8 @@ export function reportDir(outDir: string, result: Pick<RunResult, "scenario" | "
 /** Everything a run folder is written from. */
 export interface RunArtifacts {
   readonly result: RunResult;
-  /** The run's history (sim.history.ops). */
-  readonly history: readonly HistoryOp[];
+  /** The run's history (sim.history). */
+  readonly history: HistorySource;
   /** The plain-text summary (summary.txt). */
   readonly summary: string;
   /** What the run's trace showed (attach `recording.listener` before the run); without it report.html has no diagram or curves. */
@@ -42,7 +42,7 @@ export function writeRunArtifacts(outDir: string, run: RunArtifacts): string {
   const dir = reportDir(outDir, result);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "result.json"), JSON.stringify(result, null, 2) + "\n");
-  writeFileSync(join(dir, "history.jsonl"), run.history.map((op) => JSON.stringify(op)).join("\n") + (run.history.length ? "\n" : ""));
+  writeHistoryJsonl(join(dir, "history.jsonl"), run.history);
   writeFileSync(join(dir, "summary.txt"), run.summary);
   run.recording?.finish(Math.round(result.simTimeMs * 1000));
   const html = renderReportHtml({
@@ -54,6 +54,26 @@ export function writeRunArtifacts(outDir: string, run: RunArtifacts): string {
   });
   writeFileSync(join(dir, "report.html"), html);
   return dir;
+}
+
+const HISTORY_LINES_PER_WRITE = 4096;
+
+/** One JSON line per op, written in batches: a long run's history is too large to hold as one string. */
+function writeHistoryJsonl(path: string, source: HistorySource): void {
+  const history = historyReader(source);
+  const fd = openSync(path, "w");
+  try {
+    let lines: string[] = [];
+    for (let i = 0; i < history.length; i++) {
+      lines.push(JSON.stringify(history.op(i)));
+      if (lines.length === HISTORY_LINES_PER_WRITE || i === history.length - 1) {
+        writeSync(fd, lines.join("\n") + "\n");
+        lines = [];
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -68,7 +88,7 @@ export function writeRunArtifacts(outDir: string, run: RunArtifacts): string {
 export function focusOnFirstViolation(
   scenario: Scenario,
   result: RunResult,
-  history: readonly HistoryOp[],
+  history: HistorySource,
   recording: RunRecording,
 ): RunRecording {
   const first = firstViolation(result, history);

@@ -4,7 +4,7 @@
  * the page comes from the run's result, history and recording, never from the wall clock, so
  * the same run gives the same bytes.
  */
-import type { HistoryOp } from "../../sim/history.js";
+import { historyReader, opAt, type HistoryOp, type HistoryReader, type HistorySource } from "../../sim/history.js";
 import type { SimTimeUs } from "../../sim/time.js";
 import type { Violation } from "../checks/violation.js";
 import { describeFault } from "../faults/fault.js";
@@ -21,7 +21,7 @@ import { emptyState } from "./views/charts.js";
 
 export interface ReportInput {
   readonly result: RunResult;
-  readonly history: readonly HistoryOp[];
+  readonly history: HistorySource;
   /** What the run's trace showed; without it the views say the run was not recorded. */
   readonly recording?: RunRecording;
   /** The command that replays the run. */
@@ -37,13 +37,14 @@ const EVIDENCE_OPS_SHOWN = 8;
 const VIOLATIONS_LISTED = 3;
 
 /** The trace index a violation became visible at: the last of its evidence. */
-export function anchorOf(violation: Violation, history: readonly HistoryOp[]): number {
-  const indices = [...violation.evidence.traceIndices, ...violation.evidence.ops.map((i) => history[i]?.traceIndex ?? -1)];
+export function anchorOf(violation: Violation, source: HistorySource): number {
+  const history = historyReader(source);
+  const indices = [...violation.evidence.traceIndices, ...violation.evidence.ops.map((i) => opAt(history, i)?.traceIndex ?? -1)];
   return indices.length > 0 ? Math.max(...indices) : -1;
 }
 
 /** The violation that became visible first (smallest anchor), or undefined for a passing run. */
-export function firstViolation(result: RunResult, history: readonly HistoryOp[]): { violation: Violation; index: number; anchor: number } | undefined {
+export function firstViolation(result: RunResult, history: HistorySource): { violation: Violation; index: number; anchor: number } | undefined {
   let best: { violation: Violation; index: number; anchor: number } | undefined;
   result.violations.forEach((violation, index) => {
     const anchor = anchorOf(violation, history);
@@ -60,11 +61,12 @@ interface WindowChoice {
 }
 
 function chooseWindow(input: ReportInput): WindowChoice {
-  const { recording, result, history } = input;
+  const { recording, result } = input;
+  const history = historyReader(input.history);
   if (recording === undefined) return { window: undefined, anchors: [], label: "", note: "" };
   const first = firstViolation(result, history);
   if (first !== undefined) {
-    const anchors = [...first.violation.evidence.traceIndices, ...first.violation.evidence.ops.map((i) => history[i]?.traceIndex ?? -1)].filter((i) => i >= 0);
+    const anchors = [...first.violation.evidence.traceIndices, ...first.violation.evidence.ops.map((i) => opAt(history, i)?.traceIndex ?? -1)].filter((i) => i >= 0);
     const window = recording.windowShowing(first.anchor);
     const label = `first violation: ${first.violation.invariant}`;
     if (window !== undefined) {
@@ -85,7 +87,8 @@ function chooseWindow(input: ReportInput): WindowChoice {
 }
 
 export function renderReportHtml(input: ReportInput): string {
-  const { result, history, recording } = input;
+  const { result, recording } = input;
+  const history = historyReader(input.history);
   const endUs: SimTimeUs = Math.round(result.simTimeMs * 1000);
   const typeNames = recording ? [...recording.messageTypes.keys()].sort() : [];
   const typeIndex = new Map(typeNames.map((t, i) => [t, i]));
@@ -243,21 +246,25 @@ function section(id: string, name: string, body: string): string {
 }
 
 /** History ops whose trace index lies in [first, last] (ops are in trace order). */
-function ops(history: readonly HistoryOp[], first: number, last: number): HistoryOp[] {
+function ops(history: HistoryReader, first: number, last: number): HistoryOp[] {
   let lo = 0;
   let hi = history.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if ((history[mid] as HistoryOp).traceIndex < first) lo = mid + 1;
+    if (history.op(mid).traceIndex < first) lo = mid + 1;
     else hi = mid;
   }
   const out: HistoryOp[] = [];
-  for (let i = lo; i < history.length && (history[i] as HistoryOp).traceIndex <= last; i++) out.push(history[i] as HistoryOp);
+  for (let i = lo; i < history.length; i++) {
+    const op = history.op(i);
+    if (op.traceIndex > last) break;
+    out.push(op);
+  }
   return out;
 }
 
 /** Violations per invariant: the first few listed, the rest folded away. */
-function violationGroups(result: RunResult, history: readonly HistoryOp[], shown: ReadonlySet<number>): string {
+function violationGroups(result: RunResult, history: HistoryReader, shown: ReadonlySet<number>): string {
   const invariants = [...new Set(result.violations.map((v) => v.invariant))];
   return invariants
     .map((invariant) => {
@@ -276,13 +283,13 @@ function violationGroups(result: RunResult, history: readonly HistoryOp[], shown
     .join("");
 }
 
-function violationItem(v: Violation, i: number, history: readonly HistoryOp[], shown: ReadonlySet<number>): string {
+function violationItem(v: Violation, i: number, history: HistoryReader, shown: ReadonlySet<number>): string {
   const links: string[] = [];
   for (const index of v.evidence.traceIndices) {
     links.push(shown.has(index) ? `<a href="#t-${index}">trace #${index} (diagram)</a>` : `trace #${index}`);
   }
   for (const opIndex of v.evidence.ops.slice(0, EVIDENCE_OPS_SHOWN)) {
-    const op = history[opIndex];
+    const op = opAt(history, opIndex);
     const inDiagram = op !== undefined && shown.has(op.traceIndex);
     links.push(inDiagram ? `<a href="#t-${op.traceIndex}">op ${opIndex} (diagram)</a>` : `<a href="#ev-${i}">op ${opIndex}</a>`);
   }
@@ -292,13 +299,13 @@ function violationItem(v: Violation, i: number, history: readonly HistoryOp[], s
   );
 }
 
-function evidenceHtml(result: RunResult, history: readonly HistoryOp[], shown: ReadonlySet<number>): string {
+function evidenceHtml(result: RunResult, history: HistoryReader, shown: ReadonlySet<number>): string {
   if (result.violations.length === 0) return `<p class="note">No violation, so no evidence.</p>`;
   const seenOps = new Set<number>();
   const perInvariant = new Map<string, number>();
   const blocks = result.violations.map((v, i) => {
     const rows = v.evidence.ops.slice(0, EVIDENCE_OPS_SHOWN).map((opIndex) => {
-      const op = history[opIndex];
+      const op = opAt(history, opIndex);
       if (op === undefined) return `<tr><td>${opIndex}</td><td colspan="6">not in the history</td></tr>`;
       const id = seenOps.has(opIndex) ? undefined : `op-${opIndex}`;
       seenOps.add(opIndex);

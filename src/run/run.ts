@@ -98,7 +98,7 @@ export function prepareRun(scenario: Scenario, options: RunOptions = {}): Prepar
         faults: injector.log,
         nemesis: nemesis ? (nemesisParams as Omit<NemesisPlan, "faults">) : null,
         assertions: sim.assert.snapshot(),
-        historyOps: sim.history.ops.length,
+        historyOps: sim.history.length,
       };
     },
   };

@@ -1,6 +1,6 @@
 import { prepareRun } from "../run/run.js";
 import type { RunResult } from "../run/result.js";
-import type { HistoryOp } from "../../sim/history.js";
+import type { HistorySource } from "../../sim/history.js";
 import type { Scenario } from "../scenario/load.js";
 import { FingerprintComparer } from "./fingerprint.js";
 import type { SeedRunOutput, SeedTask } from "./protocol.js";
@@ -11,7 +11,7 @@ export async function runSeed(scenario: Scenario, task: SeedTask): Promise<SeedR
   const prepared = prepareRun(scenario, { seed: task.seed, bugs: task.bugs, onTrace: comparer?.listener });
   const result = prepared.execute();
   const divergence = comparer?.divergence();
-  const reportPath = task.report !== undefined && result.verdict !== "pass" ? await writeReport(scenario, result, prepared.sim.history.ops, task.report) : undefined;
+  const reportPath = task.report !== undefined && result.verdict !== "pass" ? await writeReport(scenario, result, prepared.sim.history, task.report) : undefined;
   return { result, ...(reportPath === undefined ? {} : { reportPath }), ...(divergence === undefined ? {} : { divergence }) };
 }
 
@@ -19,7 +19,7 @@ export async function runSeed(scenario: Scenario, task: SeedTask): Promise<SeedR
  * The run folder of a failing seed. Its modules load on the first failure only: most sweeps
  * never need them, and every worker would otherwise load them at start-up.
  */
-async function writeReport(scenario: Scenario, result: RunResult, history: readonly HistoryOp[], report: { readonly outDir: string; readonly replay: string }): Promise<string> {
+async function writeReport(scenario: Scenario, result: RunResult, history: HistorySource, report: { readonly outDir: string; readonly replay: string }): Promise<string> {
   const [{ focusOnFirstViolation, reportDir, writeRunArtifacts }, { RunRecording }, { formatSummary }] = await Promise.all([
     import("../report/artifacts.js"),
     import("../report/recording.js"),

@@ -17,7 +17,7 @@ export function recordedRun(scenario: Scenario, options: { seed?: number; bugs?:
   const recording = new RunRecording();
   const prepared = prepareRun(scenario, { seed: options.seed, bugs: options.bugs, onTrace: recording.listener });
   const result = prepared.execute();
-  const history = prepared.sim.history.ops;
+  const history = prepared.sim.history.all();
   const focused = focusOnFirstViolation(scenario, result, history, recording);
   focused.finish(Math.round(result.simTimeMs * 1000));
   return { result, history, recording: focused };

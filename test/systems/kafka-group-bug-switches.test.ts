@@ -34,7 +34,7 @@ function observe(file: string, seed: number, kinds: readonly string[]): Observed
   const trace: TraceRecord[] = [];
   const prepared = prepareRun(loadScenario(file), { seed, onTrace: (record) => kinds.includes(record.kind) && trace.push(record) });
   const result = prepared.execute();
-  return { result, ops: prepared.sim.history.ops, trace };
+  return { result, ops: prepared.sim.history.all(), trace };
 }
 
 function field(record: TraceRecord, name: string): unknown {

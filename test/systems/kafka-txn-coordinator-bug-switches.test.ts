@@ -35,7 +35,7 @@ function observe(file: string, seed: number, kinds: readonly string[]): Observed
   const records: TraceRecord[] = [];
   const prepared = prepareRun(loadScenario(file), { seed, onTrace: (record) => wanted.has(record.kind) && records.push(record) });
   const result = prepared.execute();
-  return { result, records, ops: prepared.sim.history.ops };
+  return { result, records, ops: prepared.sim.history.all() };
 }
 
 function hitsOf(result: RunResult, property: string): number {

@@ -185,7 +185,8 @@ function knownInputs(history: TxnHistory, group: Group): Map<PartitionKey, Map<n
   for (const txn of group.txns) for (const [topic, partition, offset, value] of (copierFieldsOf(txn) as CopierTxnFields).inputs) add(topic, partition, offset, value, txn.invoke);
   for (const read of history.committedReads) if (group.inputTopics.has(read.topic)) add(read.topic, read.partition, read.offset, read.value, read.op);
   // Acknowledged writes to an input topic exist too, whether or not any copier ever got them.
-  for (const op of history.ops) {
+  for (let i = 0; i < history.history.length; i++) {
+    const op = history.history.op(i);
     if (op.f !== "send" || op.type !== "ok") continue;
     const sent = op.value as SendValue;
     if (group.inputTopics.has(sent.topic) && sent.partition !== undefined && sent.offset !== undefined && sent.offset >= 0) add(sent.topic, sent.partition, sent.offset, sent.value, op);
@@ -236,8 +237,8 @@ function committedPositions(history: TxnHistory, group: Group): Map<PartitionKey
 }
 
 function lastCommittedOffsets(history: TxnHistory, groupId: string): HistoryOp | undefined {
-  for (let i = history.ops.length - 1; i >= 0; i--) {
-    const op = history.ops[i] as HistoryOp;
+  for (let i = history.history.length - 1; i >= 0; i--) {
+    const op = history.history.op(i);
     if (op.f !== "committed-offsets" || op.type !== "ok") continue;
     const value = op.value as Partial<CommittedOffsetsValue> | null;
     if (value?.groupId === groupId && Array.isArray(value.offsets)) return op;

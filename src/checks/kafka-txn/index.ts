@@ -1,4 +1,4 @@
-import type { HistoryOp } from "../../../sim/history.js";
+import type { HistorySource } from "../../../sim/history.js";
 import type { InvariantInfo, Violation } from "../violation.js";
 import { ABORTED_READ, checkAbortedReads } from "./aborted-read.js";
 import { checkEosCopy, EOS_COPY } from "./eos-copy.js";
@@ -64,8 +64,8 @@ export interface KafkaTxnCheckOptions {
 }
 
 /** Folds the history once and runs every transaction checker on it (or those named in options). */
-export function checkKafkaTxnHistory(ops: readonly HistoryOp[], options: KafkaTxnCheckOptions = {}): Violation[] {
-  const history = txnHistoryOf(ops);
+export function checkKafkaTxnHistory(source: HistorySource, options: KafkaTxnCheckOptions = {}): Violation[] {
+  const history = txnHistoryOf(source);
   const wanted = options.invariants === undefined ? undefined : new Set(options.invariants);
   return CHECKS.filter((c) => wanted === undefined || wanted.has(c.info.name)).flatMap((c) => c.check(history));
 }

@@ -1,4 +1,4 @@
-import type { HistoryOp } from "../../../sim/history.js";
+import { historyReader, type HistoryOp, type HistoryReader, type HistorySource } from "../../../sim/history.js";
 import type { SimTimeUs } from "../../../sim/time.js";
 import type { InitValue, PolledRecord, TxnIntent, TxnSend, TxnValue } from "../../nodes/kafka/history-values.js";
 import { firstAbove, partitionKey, type PartitionKey } from "../kafka/kafka-history.js";
@@ -92,7 +92,7 @@ export interface CommittedReader {
 }
 
 export interface TxnHistory {
-  readonly ops: readonly HistoryOp[];
+  readonly history: HistoryReader;
   /** In invoke order. */
   readonly txns: readonly Txn[];
   /** transactionalId → its successful inits, in history order. */
@@ -139,12 +139,12 @@ export function passedSince(reader: CommittedReader, key: PartitionKey, offset: 
 }
 
 /** The index of the first op at or after simulated time `timeUs` (ops are in time order). */
-export function firstIndexAt(ops: readonly HistoryOp[], timeUs: SimTimeUs): number {
+export function firstIndexAt(history: HistoryReader, timeUs: SimTimeUs): number {
   let lo = 0;
-  let hi = ops.length;
+  let hi = history.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if ((ops[mid] as HistoryOp).timeUs < timeUs) lo = mid + 1;
+    if (history.op(mid).timeUs < timeUs) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -158,7 +158,7 @@ export function firstIndexAt(ops: readonly HistoryOp[], timeUs: SimTimeUs): numb
  * nothing: the offset may then have held another record, since truncated.
  */
 export function crossingFrom(history: TxnHistory, txn: Txn): number {
-  return typeof txn.endRequestedUs === "number" ? firstIndexAt(history.ops, txn.endRequestedUs) : txn.invoke.index;
+  return typeof txn.endRequestedUs === "number" ? firstIndexAt(history.history, txn.endRequestedUs) : txn.invoke.index;
 }
 
 /** The read_committed reads of a transaction's records (reads whose value only it sent), in history order. */
@@ -202,8 +202,12 @@ type Isolation = "read_committed" | "read_uncommitted";
 export type EndOffsets = readonly (readonly [topic: string, partition: number, endOffset: number])[];
 
 type ReaderStep =
-  | { readonly kind: "poll"; readonly op: HistoryOp; readonly records: readonly PolledRecord[] }
+  /** The records are read from the history when the step is folded, not kept until then. */
+  | { readonly kind: "poll"; readonly op: HistoryOp }
   | { readonly kind: "end-offsets"; readonly op: HistoryOp; readonly offsets: EndOffsets };
+
+/** The ops whose completions the fold reads along with their invokes. */
+const COMPLETIONS_READ: ReadonlySet<string> = new Set(["txn", "init", "poll", "end-offsets"]);
 
 class TxnFolder {
   readonly txns: Txn[] = [];
@@ -214,14 +218,18 @@ class TxnFolder {
   readonly committedEnds: { op: HistoryOp; offsets: EndOffsets }[] = [];
   readonly readsByTxn = new Map<Txn, CommittedRead[]>();
   private readonly pendingTxns = new Map<number, HistoryOp>();
+  /** The invokes of the open ops this fold reads the completions of, by index. */
+  private readonly pendingInvokes = new Map<number, HistoryOp>();
   private readonly isolation = new Map<string, Isolation>();
   /** read_committed polls and end offsets, in history order, folded once every transaction is known. */
   private readonly reads: ReaderStep[] = [];
 
-  constructor(private readonly ops: readonly HistoryOp[]) {}
+  constructor(private readonly history: HistoryReader) {}
 
   fold(): void {
-    for (const op of this.ops) {
+    const history = this.history;
+    for (let i = 0; i < history.length; i++) {
+      const op = history.op(i);
       if (op.type === "invoke") this.invoke(op);
       else this.complete(op);
     }
@@ -230,12 +238,13 @@ class TxnFolder {
     for (const txn of this.txns) for (const send of txn.sends) listIn(mapIn(this.txnsByValue, send.topic), send.value).push(txn);
     // Reads are matched to transactions once every transaction is known (a read may come first).
     for (const step of this.reads) {
-      if (step.kind === "poll") this.addCommittedPoll(step.op, step.records);
+      if (step.kind === "poll") this.addCommittedPoll(step.op, (this.history.op(step.op.index).value as { records: readonly PolledRecord[] }).records);
       else this.addEndOffsets(step.op, step.offsets);
     }
   }
 
   private invoke(op: HistoryOp): void {
+    if (COMPLETIONS_READ.has(op.f)) this.pendingInvokes.set(op.index, op);
     if (op.f === "txn" && isTxnValue(op.value)) this.pendingTxns.set(op.index, op);
     if (op.f === "assign") {
       const stated = isolationIn(op.value);
@@ -245,19 +254,21 @@ class TxnFolder {
 
   private complete(op: HistoryOp): void {
     if (op.invokeIndex === undefined) return;
-    const invoke = this.ops[op.invokeIndex] as HistoryOp;
+    const invoke = this.pendingInvokes.get(op.invokeIndex);
+    if (invoke === undefined) return;
+    this.pendingInvokes.delete(op.invokeIndex);
     switch (op.f) {
       case "txn":
         if (this.pendingTxns.delete(op.invokeIndex)) this.addTxn(invoke, op);
         return;
       case "init":
-        if (op.type === "ok") this.addInit(op);
+        if (op.type === "ok") this.addInit(op, invoke);
         return;
       case "poll":
-        if (op.type === "ok" && isPollValue(op.value) && this.isolationOf(op, invoke) === "read_committed") this.reads.push({ kind: "poll", op, records: op.value.records });
+        if (op.type === "ok" && isPollValue(op.value) && this.isolationOf(op, invoke) === "read_committed") this.reads.push({ kind: "poll", op: this.history.ref(op.index) });
         return;
       case "end-offsets":
-        if (op.type === "ok" && isEndOffsetsValue(op.value) && this.isolationOf(op, invoke) === "read_committed") this.reads.push({ kind: "end-offsets", op, offsets: op.value.offsets });
+        if (op.type === "ok" && isEndOffsetsValue(op.value) && this.isolationOf(op, invoke) === "read_committed") this.reads.push({ kind: "end-offsets", op: this.history.ref(op.index), offsets: op.value.offsets });
         return;
     }
   }
@@ -268,8 +279,8 @@ class TxnFolder {
     this.txns.push({
       transactionalId: invoked.transactionalId,
       process: invoke.process,
-      invoke,
-      completion,
+      invoke: this.history.ref(invoke.index),
+      completion: completion === undefined ? undefined : this.history.ref(completion.index),
       status: statusOf(completion, value),
       outcome: completion?.type === "ok" ? value.outcome : undefined,
       endRequestedUs: completion === undefined ? undefined : (value.endRequestedUs ?? null),
@@ -279,20 +290,21 @@ class TxnFolder {
     });
   }
 
-  private addInit(op: HistoryOp): void {
+  private addInit(op: HistoryOp, invoke: HistoryOp): void {
     const value = op.value as Partial<InitValue> | null;
-    const invoked = (this.ops[op.invokeIndex as number] as HistoryOp).value as Partial<InitValue> | null;
+    const invoked = invoke.value as Partial<InitValue> | null;
     const transactionalId = value?.transactionalId ?? invoked?.transactionalId;
     if (typeof transactionalId !== "string") return;
-    listIn(this.inits, transactionalId).push({ transactionalId, process: op.process, ok: op, producerEpoch: value?.producerEpoch });
+    listIn(this.inits, transactionalId).push({ transactionalId, process: op.process, ok: this.history.ref(op.index), producerEpoch: value?.producerEpoch });
   }
 
   private addCommittedPoll(op: HistoryOp, records: readonly PolledRecord[]): void {
-    const reader = this.readerOf(op.process);
+    const process = op.process;
+    const reader = this.readerOf(process);
     for (const [topic, partition, offset, value] of records) {
       const key = partitionKey(topic, partition);
       const txns = this.txnsByValue.get(topic)?.get(value) ?? [];
-      const read: CommittedRead = { op, process: op.process, topic, partition, offset, value, txns };
+      const read: CommittedRead = { op, process, topic, partition, offset, value, txns };
       this.committedReads.push(read);
       if (txns.length === 1) listIn(this.readsByTxn, txns[0] as Txn).push(read);
       let returned = reader.returned.get(key);
@@ -329,10 +341,11 @@ class TxnFolder {
 }
 
 /** Folds a history into transactions, inits and what read_committed readers saw. */
-export function txnHistoryOf(ops: readonly HistoryOp[]): TxnHistory {
-  const folder = new TxnFolder(ops);
+export function txnHistoryOf(source: HistorySource): TxnHistory {
+  const history = historyReader(source);
+  const folder = new TxnFolder(history);
   folder.fold();
-  return { ops, txns: folder.txns, inits: folder.inits, committedReads: folder.committedReads, readers: folder.readers, txnsByValue: folder.txnsByValue, committedEnds: folder.committedEnds, readsByTxn: folder.readsByTxn };
+  return { history, txns: folder.txns, inits: folder.inits, committedReads: folder.committedReads, readers: folder.readers, txnsByValue: folder.txnsByValue, committedEnds: folder.committedEnds, readsByTxn: folder.readsByTxn };
 }
 
 function statusOf(completion: HistoryOp | undefined, value: TxnOpValue): TxnStatus {

@@ -1,4 +1,4 @@
-import type { HistoryOp } from "../../../sim/history.js";
+import type { HistorySource } from "../../../sim/history.js";
 import type { InvariantInfo, Violation } from "../violation.js";
 import { checkKafkaDuplicates, KAFKA_DUPLICATE } from "./duplicate.js";
 import { checkInconsistentOffsets, INCONSISTENT_OFFSETS } from "./inconsistent-offsets.js";
@@ -41,7 +41,7 @@ const CHECKS: readonly KafkaDataCheck[] = [
 export const KAFKA_DATA_INVARIANTS: readonly InvariantInfo[] = CHECKS.map((c) => c.info);
 
 /** Folds the history once and runs every data-plane checker on it. */
-export function checkKafkaDataHistory(ops: readonly HistoryOp[]): Violation[] {
-  const history = kafkaHistoryOf(ops);
+export function checkKafkaDataHistory(source: HistorySource): Violation[] {
+  const history = kafkaHistoryOf(source);
   return CHECKS.flatMap((c) => c.check(history));
 }

@@ -1,4 +1,4 @@
-import type { HistoryOp } from "../../../sim/history.js";
+import { historyReader, type HistoryOp, type HistoryReader, type HistorySource } from "../../../sim/history.js";
 import type { AssignValue, EndOffsetsValue, PolledRecord, PollValue, SeekValue, SendValue, TxnValue } from "../../nodes/kafka/history-values.js";
 import type { Evidence } from "../violation.js";
 import { partitionKey as brokerPartitionKey } from "../../nodes/kafka/protocol.js";
@@ -115,7 +115,7 @@ export type ConsumerStep =
   | { readonly kind: "reposition"; readonly op: HistoryOp; readonly partitions: readonly PartitionKey[] };
 
 export interface KafkaHistory {
-  readonly ops: readonly HistoryOp[];
+  readonly history: HistoryReader;
   readonly partitions: ReadonlyMap<PartitionKey, PartitionFacts>;
   /** topic → value → every send of it, in invoke order. */
   readonly sends: ReadonlyMap<string, ReadonlyMap<string, readonly Send[]>>;
@@ -129,15 +129,6 @@ export interface KafkaHistory {
 export const EVIDENCE_LIST_MAX = 10;
 
 // ---- folding ----
-
-interface MutableObservation {
-  value: string;
-  offset: number;
-  first: HistoryOp;
-  processes: string[];
-  reads: number;
-  committed: boolean;
-}
 
 /**
  * A Map from offsets to values, as ReadonlyMap (insertion order included), over an array indexed
@@ -238,14 +229,18 @@ interface MutablePartition {
   topic: string;
   partition: number;
   acks: OffsetMap<PlacedSend[]>;
-  observed: OffsetMap<MutableObservation[]>;
+  observed: OffsetMap<FoldedObservation[]>;
   highestReadOffset: number;
   endOffset: { offset: number; op: HistoryOp } | undefined;
   knownOffsets: number[];
   committedOffsets: number[];
 }
 
-/** A folded send: one object per send, its fields read off the send's value once. */
+/**
+ * A folded send: one object per send, its fields read off the send's value once. The ops are
+ * kept as indices and handed out as handles (HistoryReader.ref) when asked: a long run folds a
+ * few hundred thousand sends.
+ */
 class FoldedSend implements Send {
   readonly topic: string;
   readonly key: string | null;
@@ -253,10 +248,11 @@ class FoldedSend implements Send {
   readonly partition: number | undefined;
 
   constructor(
+    private readonly history: HistoryReader,
     sent: SendValue,
     readonly outcome: SendOutcome,
-    readonly invoke: HistoryOp,
-    readonly completion: HistoryOp | undefined,
+    private readonly invokeIndex: number,
+    private readonly completionIndex: number,
     readonly offset: number | undefined,
   ) {
     this.topic = sent.topic;
@@ -264,19 +260,62 @@ class FoldedSend implements Send {
     this.value = sent.value;
     this.partition = sent.partition;
   }
+
+  get invoke(): HistoryOp {
+    return this.history.ref(this.invokeIndex);
+  }
+
+  get completion(): HistoryOp | undefined {
+    return this.completionIndex < 0 ? undefined : this.history.ref(this.completionIndex);
+  }
 }
 
 /** An acknowledged send with its position: it is its own Ack (no second object per acknowledgement). */
 class PlacedSend extends FoldedSend implements Ack {
   declare readonly offset: number;
-  declare readonly completion: HistoryOp;
 
   get send(): Send {
     return this;
   }
 
   get ok(): HistoryOp {
-    return this.completion;
+    return this.completion as HistoryOp;
+  }
+}
+
+/** One value read at one offset; the first poll that returned it kept as its index. */
+class FoldedObservation implements Observation {
+  reads = 1;
+  committed = false;
+  readonly processes: string[];
+
+  constructor(
+    private readonly history: HistoryReader,
+    readonly value: string,
+    readonly offset: number,
+    private readonly firstIndex: number,
+    process: string,
+  ) {
+    this.processes = [process];
+  }
+
+  get first(): HistoryOp {
+    return this.history.ref(this.firstIndex);
+  }
+}
+
+/** A poll step whose records are decoded from the history each time they are read, not kept. */
+class PollStep {
+  readonly kind = "poll";
+
+  constructor(
+    private readonly history: HistoryReader,
+    readonly op: HistoryOp,
+    readonly isolation: IsolationLevel,
+  ) {}
+
+  get records(): readonly PolledRecord[] {
+    return (this.history.op(this.op.index).value as PollValue).records;
   }
 }
 
@@ -285,29 +324,32 @@ class Folder {
   readonly sends = new Map<string, Map<string, Send[]>>();
   readonly reads = new Map<string, Map<string, ReadPosition[]>>();
   readonly consumers = new Map<string, ConsumerStep[]>();
-  private readonly pendingSends = new Map<number, SendValue>();
+  /** Sends, transactions and polls invoked and not completed yet, by invoke index. */
+  private readonly pendingSends = new Map<number, HistoryOp>();
   private readonly pendingTxns = new Map<number, HistoryOp>();
   private readonly pendingPolls = new Map<number, HistoryOp>();
   private readonly consumerIsolation = new Map<string, IsolationLevel>();
   private lastPartition: MutablePartition | undefined;
 
-  constructor(private readonly ops: readonly HistoryOp[]) {}
+  constructor(private readonly history: HistoryReader) {}
 
   fold(): void {
-    for (const op of this.ops) {
+    const history = this.history;
+    for (let i = 0; i < history.length; i++) {
+      const op = history.op(i);
       if (op.type === "invoke") this.invoke(op);
       else this.complete(op);
     }
-    for (const [index, value] of this.pendingSends) this.addSend(value, this.ops[index] as HistoryOp, undefined);
+    for (const invoke of this.pendingSends.values()) this.addSend(invoke.value as SendValue, invoke, undefined);
     for (const invoke of this.pendingTxns.values()) this.addTxnSends(invoke, undefined);
-    for (const invoke of this.pendingPolls.values()) this.stepsOf(invoke.process).push({ kind: "unknown-poll", op: invoke });
+    for (const invoke of this.pendingPolls.values()) this.stepsOf(invoke.process).push({ kind: "unknown-poll", op: this.history.ref(invoke.index) });
     for (const facts of this.partitions.values()) this.sortOffsets(facts);
   }
 
   private invoke(op: HistoryOp): void {
     switch (op.f) {
       case "send":
-        if (isSendValue(op.value)) this.pendingSends.set(op.index, op.value);
+        if (isSendValue(op.value)) this.pendingSends.set(op.index, op);
         return;
       case "poll":
         this.pendingPolls.set(op.index, op);
@@ -329,28 +371,33 @@ class Folder {
   }
 
   private complete(op: HistoryOp): void {
-    if (op.invokeIndex === undefined) return;
-    const invoke = this.ops[op.invokeIndex] as HistoryOp;
+    const invokeIndex = op.invokeIndex;
+    if (invokeIndex === undefined) return;
     switch (op.f) {
       case "send": {
-        const sent = this.pendingSends.get(op.invokeIndex);
-        if (sent === undefined) return;
-        this.pendingSends.delete(op.invokeIndex);
-        this.addSend(withPosition(sent, op.value), invoke, op);
+        const invoke = this.pendingSends.get(invokeIndex);
+        if (invoke === undefined) return;
+        this.pendingSends.delete(invokeIndex);
+        this.addSend(withPosition(invoke.value as SendValue, op.value), invoke, op);
         return;
       }
-      case "poll":
-        this.pendingPolls.delete(op.invokeIndex);
+      case "poll": {
+        const invoke = this.pendingPolls.get(invokeIndex);
+        this.pendingPolls.delete(invokeIndex);
         if (op.type === "ok" && isPollValue(op.value)) this.addPoll(op, this.isolationOf(op, invoke));
-        else if (op.type === "info") this.stepsOf(op.process).push({ kind: "unknown-poll", op });
+        else if (op.type === "info") this.stepsOf(op.process).push({ kind: "unknown-poll", op: this.history.ref(op.index) });
         return;
+      }
       case "end-offsets":
         if (op.type === "ok" && isEndOffsetsValue(op.value)) this.addEndOffsets(op, op.value);
         return;
-      case "txn":
-        if (!this.pendingTxns.delete(op.invokeIndex)) return;
+      case "txn": {
+        const invoke = this.pendingTxns.get(invokeIndex);
+        if (invoke === undefined) return;
+        this.pendingTxns.delete(invokeIndex);
         this.addTxnSends(invoke, op);
         return;
+      }
     }
   }
 
@@ -364,14 +411,18 @@ class Folder {
 
   private addSend(value: SendValue, invoke: HistoryOp, completion: HistoryOp | undefined, outcome: SendOutcome = outcomeOf(completion)): void {
     const placed = outcome === "ok" && completion !== undefined && value.partition !== undefined && value.offset !== undefined && value.offset >= 0;
-    const send = placed ? new PlacedSend(value, outcome, invoke, completion, value.offset as number) : new FoldedSend(value, outcome, invoke, completion, undefined);
+    const completionIndex = completion === undefined ? -1 : completion.index;
+    const send = placed
+      ? new PlacedSend(this.history, value, outcome, invoke.index, completionIndex, value.offset as number)
+      : new FoldedSend(this.history, value, outcome, invoke.index, completionIndex, undefined);
     pushIn(mapIn(this.sends, send.topic), send.value, send);
     if (send instanceof PlacedSend) pushIn(this.partitionOf(value.topic, value.partition as number).acks, send.offset, send);
   }
 
   private addPoll(op: HistoryOp, isolation: IsolationLevel): void {
     const records = (op.value as PollValue).records;
-    this.stepsOf(op.process).push({ kind: "poll", op, isolation, records });
+    const process = op.process;
+    this.stepsOf(process).push(new PollStep(this.history, this.history.ref(op.index), isolation));
     const committed = isolation === "read_committed";
     // Indexed loops, no destructuring or closures: this runs once per record read in the run.
     for (let r = 0; r < records.length; r++) {
@@ -385,31 +436,37 @@ class Folder {
       const atOffset = facts.observed.get(offset);
       let observation = atOffset === undefined ? undefined : observationOf(atOffset, value);
       if (observation === undefined) {
-        observation = { value, offset, first: op, processes: [op.process], reads: 1, committed: false };
+        observation = new FoldedObservation(this.history, this.canonical(topic, value), offset, op.index, process);
         if (atOffset === undefined) facts.observed.set(offset, [observation]);
         else atOffset.push(observation);
         pushIn(mapIn(this.reads, topic), value, { partition, observation });
       } else {
         observation.reads++;
-        if (!observation.processes.includes(op.process)) observation.processes.push(op.process);
+        if (!observation.processes.includes(process)) observation.processes.push(process);
       }
       if (committed) observation.committed = true;
     }
   }
 
+  /** The sent copy of a value read, if it was sent: one string per value, not one per read. */
+  private canonical(topic: string, value: string): string {
+    const sends = this.sends.get(topic)?.get(value);
+    return sends === undefined ? value : (sends[0] as Send).value;
+  }
+
   private addEndOffsets(op: HistoryOp, value: EndOffsetsValue): void {
     for (const [topic, partition, endOffset] of value.offsets) {
       const facts = this.partitionOf(topic, partition);
-      if (facts.endOffset === undefined || endOffset > facts.endOffset.offset) facts.endOffset = { offset: endOffset, op };
+      if (facts.endOffset === undefined || endOffset > facts.endOffset.offset) facts.endOffset = { offset: endOffset, op: this.history.ref(op.index) };
     }
   }
 
-  private isolationOf(poll: HistoryOp, invoke: HistoryOp): IsolationLevel {
-    return isolationIn(poll.value) ?? isolationIn(invoke.value) ?? this.consumerIsolation.get(poll.process) ?? "read_uncommitted";
+  private isolationOf(poll: HistoryOp, invoke: HistoryOp | undefined): IsolationLevel {
+    return isolationIn(poll.value) ?? isolationIn(invoke?.value) ?? this.consumerIsolation.get(poll.process) ?? "read_uncommitted";
   }
 
   private reposition(op: HistoryOp, partitions: readonly PartitionKey[]): void {
-    this.stepsOf(op.process).push({ kind: "reposition", op, partitions });
+    this.stepsOf(op.process).push({ kind: "reposition", op: this.history.ref(op.index), partitions });
   }
 
   private stepsOf(process: string): ConsumerStep[] {
@@ -454,15 +511,16 @@ class Folder {
     // The same lists, from the slots: ascending already, no set and no sort.
     const observed = facts.observed.sortedKeys();
     facts.knownOffsets = mergeAscending(facts.acks.sortedKeys(), observed);
-    facts.committedOffsets = observed.filter((offset) => (facts.observed.get(offset) as MutableObservation[]).some((o) => o.committed));
+    facts.committedOffsets = observed.filter((offset) => (facts.observed.get(offset) as FoldedObservation[]).some((o) => o.committed));
   }
 }
 
 /** Folds a history into the per-partition, per-value and per-consumer facts. */
-export function kafkaHistoryOf(ops: readonly HistoryOp[]): KafkaHistory {
-  const folder = new Folder(ops);
+export function kafkaHistoryOf(source: HistorySource): KafkaHistory {
+  const history = historyReader(source);
+  const folder = new Folder(history);
   folder.fold();
-  return { ops, partitions: folder.partitions, sends: folder.sends, reads: folder.reads, consumers: folder.consumers };
+  return { history, partitions: folder.partitions, sends: folder.sends, reads: folder.reads, consumers: folder.consumers };
 }
 
 // ---- helpers the checkers share ----
@@ -517,9 +575,9 @@ function ascending(a: number, b: number): number {
   return a - b;
 }
 
-function observationOf(observations: readonly MutableObservation[], value: string): MutableObservation | undefined {
+function observationOf(observations: readonly FoldedObservation[], value: string): FoldedObservation | undefined {
   for (let i = 0; i < observations.length; i++) {
-    const o = observations[i] as MutableObservation;
+    const o = observations[i] as FoldedObservation;
     if (o.value === value) return o;
   }
   return undefined;

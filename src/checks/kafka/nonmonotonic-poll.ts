@@ -52,7 +52,7 @@ export function checkNonmonotonicPolls(history: KafkaHistory): Violation[] {
 
 function nonmonotonicOf(process: string, topic: string, partition: number, previous: Last, current: Last): Violation {
   const how = current.offset === previous.offset ? "again" : `after offset ${previous.offset}`;
-  const samePoll = current.op === previous.op ? " in the same poll" : "";
+  const samePoll = current.op.index === previous.op.index ? " in the same poll" : "";
   return {
     invariant: NONMONOTONIC_POLL.name,
     kind: "safety",

@@ -300,6 +300,7 @@ export const kafka: SystemModel<KafkaCluster, KafkaClient> = {
         workload,
       }));
     }
+    const drained = drainedReadersOf(sim);
     const clientNodes = clientNodeIdsOf(all);
     const startMs = new Map([...readers, ...txnWriters, ...copiers].map(([id, config]) => [id, config.startMs]));
     for (const id of clientNodes) {
@@ -315,9 +316,9 @@ export const kafka: SystemModel<KafkaCluster, KafkaClient> = {
         workload.active = false;
         drain.active = true;
       },
-      checkHistory: () => [...checkKafkaDataHistory(sim.history.ops), ...checkKafkaTxnHistory(sim.history.ops)],
+      checkHistory: () => [...checkKafkaDataHistory(sim.history), ...checkKafkaTxnHistory(sim.history)],
       checkLiveness: () => [
-        ...checkConverged(sim, cluster, readers.map(([id]) => id), copierGroupsOf(copiers)),
+        ...checkConverged(sim, cluster, readers.map(([id]) => id), drained, copierGroupsOf(copiers)),
         ...checkHangingTransactions(sim, cluster, transactionalIdsOf(sim, [...txnWriters, ...copiers].map(([id]) => id))),
       ],
     };
@@ -347,7 +348,16 @@ function copierGroupsOf(copiers: readonly [string, KafkaCopierConfig][]): Map<st
   return new Map(copiers.map(([, config]) => [config.groupId, config.inputTopic]));
 }
 
-function checkConverged(sim: Simulation, cluster: KafkaCluster, readers: readonly string[], copierGroups: ReadonlyMap<string, string>): Violation[] {
+/** The readers (by node id) that have recorded their end offsets, filled in as the run records them. */
+function drainedReadersOf(sim: Simulation): ReadonlySet<string> {
+  const drained = new Set<string>();
+  sim.history.listen((op) => {
+    if (op.f === "end-offsets" && op.type === "ok") drained.add(op.process.split("#")[0] as string);
+  });
+  return drained;
+}
+
+function checkConverged(sim: Simulation, cluster: KafkaCluster, readers: readonly string[], drained: ReadonlySet<string>, copierGroups: ReadonlyMap<string, string>): Violation[] {
   const pending: string[] = [];
   for (const [groupId, inputTopic] of copierGroups) pending.push(...undrainedInput(sim, cluster, groupId, inputTopic));
   for (const topic of cluster.topics) {
@@ -359,14 +369,8 @@ function checkConverged(sim: Simulation, cluster: KafkaCluster, readers: readonl
       }
     }
   }
-  const open = new Set<string>();
-  for (const op of sim.history.ops) {
-    if (op.type === "invoke") open.add(op.process);
-    else open.delete(op.process);
-  }
   // A crashed client's open operation stays open for good, as in Jepsen (its outcome is unknown).
-  for (const process of open) if (isCurrentIncarnation(sim, process)) pending.push(`${process} has an operation without outcome`);
-  const drained = new Set(sim.history.ops.filter((op) => op.f === "end-offsets" && op.type === "ok").map((op) => op.process.split("#")[0]));
+  for (const process of sim.history.openProcesses()) if (isCurrentIncarnation(sim, process)) pending.push(`${process} has an operation without outcome`);
   for (const reader of readers) if (!drained.has(reader)) pending.push(`${reader} did not drain to the end offsets`);
   if (pending.length === 0) return [];
   return [

@@ -98,7 +98,7 @@ export const primaryBackup: SystemModel<PbCluster, PbClient> = {
         workload.active = false;
       },
       checkHistory: () => {
-        const history = logHistoryOf(sim.history.ops);
+        const history = logHistoryOf(sim.history);
         return [...checkDuplicates(history), ...checkLostWrites(history)];
       },
       checkLiveness: () => checkConverged(sim, replicas, writers.map(([id]) => id)),

@@ -31,7 +31,7 @@ export class TxnHistoryBuilder {
   });
 
   get ops(): readonly HistoryOp[] {
-    return this.history.ops;
+    return this.history.all();
   }
 
   /** The simulated time of the last op. */

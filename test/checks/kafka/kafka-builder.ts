@@ -17,7 +17,7 @@ export class KafkaHistoryBuilder {
   });
 
   get ops(): readonly HistoryOp[] {
-    return this.history.ops;
+    return this.history.all();
   }
 
   sendOk(process: string, topic: string, value: string, partition: number, offset: number): HistoryOp {

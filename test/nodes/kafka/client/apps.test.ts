@@ -21,7 +21,7 @@ function addReader(sys: FakeSystem, options: Partial<KafkaReaderOptions> = {}, i
   return { reader: () => reader as KafkaReader, drain };
 }
 
-const ops = (sys: FakeSystem, f: string, type?: HistoryOp["type"]) => sys.sim.history.ops.filter((op) => op.f === f && (type === undefined || op.type === type));
+const ops = (sys: FakeSystem, f: string, type?: HistoryOp["type"]) => sys.sim.history.all().filter((op) => op.f === f && (type === undefined || op.type === type));
 
 describe("KafkaWriter", () => {
   it("records an invoke and an ok with partition and offset for each unique value", () => {
@@ -84,7 +84,7 @@ describe("KafkaReader", () => {
     drain.active = true;
     expect(sys.runUntil(() => reader().hasDrained)).toBe(true);
 
-    const readerOps = sys.sim.history.ops.filter((op) => op.process === "r1" && op.type === "ok");
+    const readerOps = sys.sim.history.all().filter((op) => op.process === "r1" && op.type === "ok");
     expect(readerOps[0]).toMatchObject({ f: "assign", value: { partitions: [["t", 0], ["t", 1]] } });
     expect(readerOps.filter((op) => op.f === "seek").map((op) => op.value)).toEqual([
       { topic: "t", partition: 0, offset: 0 },

@@ -274,7 +274,7 @@ describe("KafkaReader as a group member", () => {
     sys.sim.addNode("r1", (ctx) => new KafkaReader(ctx, { bootstrapBrokers: sys.cluster.brokers, topics: ["t"], drain, pollTimeoutMs: 200, groupId: "g", isolationLevel: "read_committed", commitAfterPoll: true }));
     sys.sim.node("r1").start();
     expect(sys.runUntil(() => sys.groups.committed("g", "t-0") === 3, 10_000)).toBe(true);
-    const oks = sys.sim.history.ops.filter((op) => op.type === "ok");
+    const oks = sys.sim.history.all().filter((op) => op.type === "ok");
     expect(oks.filter((op) => op.f === "assign").map((op) => op.value as AssignValue)).toEqual([
       {
         partitions: [

@@ -50,7 +50,7 @@ function writeInputs(sys: FakeEosSystem, count: number): PolledRecord[] {
   return inputs;
 }
 
-const txnOps = (sys: FakeEosSystem, type?: HistoryOp["type"]) => sys.sim.history.ops.filter((op) => op.f === "txn" && (type === undefined || op.type === type));
+const txnOps = (sys: FakeEosSystem, type?: HistoryOp["type"]) => sys.sim.history.all().filter((op) => op.f === "txn" && (type === undefined || op.type === type));
 const committedOffset = (sys: FakeEosSystem, p: number) => sys.groups.committed("g", `in-${p}`);
 const copiesOf = (inputs: readonly PolledRecord[]) => inputs.map(([t, p, o, v]) => copyValueOf(t, p, o, v));
 const sorted = (values: readonly string[]) => [...values].sort();
@@ -69,7 +69,7 @@ function drainReader(sys: FakeEosSystem, r: { reader: () => KafkaReader; drain: 
 
 /** What the read_committed reader polled from the output. */
 function committedReads(sys: FakeEosSystem): PolledRecord[] {
-  return sys.sim.history.ops.filter((op) => op.f === "poll" && op.type === "ok").flatMap((op) => (op.value as { records: PolledRecord[] }).records);
+  return sys.sim.history.all().filter((op) => op.f === "poll" && op.type === "ok").flatMap((op) => (op.value as { records: PolledRecord[] }).records);
 }
 
 function outputValues(sys: FakeEosSystem): string[] {
@@ -133,7 +133,7 @@ describe("KafkaCopier", () => {
     copyUpTo(sys, [c], 6);
     drainReader(sys, r);
     expect(committedReads(sys)).toHaveLength(12);
-    expect(checkKafkaTxnHistory(sys.sim.history.ops)).toEqual([]);
+    expect(checkKafkaTxnHistory(sys.sim.history.all())).toEqual([]);
   });
 
   it("an abort seeks the transaction's input partitions back: its inputs are copied again by a later committed transaction", () => {
@@ -157,7 +157,7 @@ describe("KafkaCopier", () => {
     }
     const committedInputs = completions.filter((op) => (op.value as CopierValue).outcome === "COMMIT").flatMap((op) => (op.value as CopierValue).inputs.map((i) => i[3]));
     expect(sorted(committedInputs)).toEqual(sorted(inputs.map((i) => i[3])));
-    expect(checkKafkaTxnHistory(sys.sim.history.ops)).toEqual([]);
+    expect(checkKafkaTxnHistory(sys.sim.history.all())).toEqual([]);
   });
 
   it(`with ${COPIER_BUGS.noRewindAfterAbort} the aborted inputs are skipped, and eos-copy reports them lost`, () => {
@@ -173,7 +173,7 @@ describe("KafkaCopier", () => {
     c.workload.active = false;
     expect(sys.runUntil(() => c.copier().openTransactions === 0)).toBe(true);
     drainReader(sys, r);
-    const violations = checkKafkaTxnHistory(sys.sim.history.ops, { invariants: ["eos-copy"] });
+    const violations = checkKafkaTxnHistory(sys.sim.history.all(), { invariants: ["eos-copy"] });
     expect(violations.length).toBeGreaterThan(0);
     expect(violations.every((v) => v.message.startsWith("input lost"))).toBe(true);
   });
@@ -204,7 +204,7 @@ describe("KafkaCopier", () => {
     expect(c.copier().stopped).toBe(false);
     expect(c.copier().producer).not.toBe(fenced);
     expect(fenced.isClosed).toBe(true);
-    const inits = sys.sim.history.ops.filter((op) => op.f === "init" && op.type === "ok");
+    const inits = sys.sim.history.all().filter((op) => op.f === "init" && op.type === "ok");
     expect(inits).toHaveLength(2);
     expect(txnOps(sys).map((op) => op.type)).toEqual(["invoke", "fail", "invoke", "ok"]);
     expect(committedOffset(sys, 0)).toBeDefined();
@@ -226,7 +226,7 @@ describe("KafkaCopier", () => {
     drainReader(sys, r);
     expect(sorted(committedReads(sys).map((r) => r[3]))).toEqual(sorted(copiesOf([...inputs, ...more])));
     expect(new Set(txnOps(sys, "ok").map((op) => op.process))).toEqual(new Set(["c1", "c2"]));
-    expect(checkKafkaTxnHistory(sys.sim.history.ops)).toEqual([]);
+    expect(checkKafkaTxnHistory(sys.sim.history.all())).toEqual([]);
   });
   it("a restarted copier (same transactional.id, next incarnation) aborts its predecessor's open transaction and copies everything exactly once", () => {
     const sys = system();
@@ -244,7 +244,7 @@ describe("KafkaCopier", () => {
     expect(sorted(committedReads(sys).map((rec) => rec[3]))).toEqual(sorted(copiesOf(inputs)));
     expect(txnOps(sys, "ok").some((op) => op.process === "c1#1" && (op.value as CopierValue).outcome === "COMMIT")).toBe(true);
     expect(sys.coordinator.ended.some((t) => t.transactionalId === "c1" && t.result === "ABORT")).toBe(true);
-    expect(checkKafkaTxnHistory(sys.sim.history.ops)).toEqual([]);
+    expect(checkKafkaTxnHistory(sys.sim.history.all())).toEqual([]);
   });
   it("a commit refused with an abortable error (ILLEGAL_GENERATION on TxnOffsetCommit) is aborted, rewound and copied again", () => {
     const sys = system();
@@ -259,7 +259,7 @@ describe("KafkaCopier", () => {
     expect(first?.offsets.length).toBeGreaterThan(0);
     expect(sorted(rest.flatMap((v) => v.inputs.map((i) => i[3])))).toEqual(sorted(inputs.map((i) => i[3])));
     expect(c.copier().stopped).toBe(false);
-    expect(checkKafkaTxnHistory(sys.sim.history.ops)).toEqual([]);
+    expect(checkKafkaTxnHistory(sys.sim.history.all())).toEqual([]);
   });
 
   it("when the workload stops, the open transaction commits at once and later inputs are still copied, each at once", () => {
@@ -295,7 +295,7 @@ describe("KafkaCopier", () => {
         sys.runMs(300);
       }
       copyUpTo(sys, [c], 6);
-      return JSON.stringify(sys.sim.history.ops);
+      return JSON.stringify(sys.sim.history.all());
     };
     expect(historyOf()).toEqual(historyOf());
   });

@@ -70,8 +70,8 @@ describe("clients under faults", () => {
     const written = [...logs.values()].flat();
     expect(new Set(written).size).toBe(written.length);
 
-    const completions = sys.sim.history.ops.filter((op) => op.f === "send" && op.type !== "invoke");
-    expect(completions.length).toBe(sys.sim.history.ops.filter((op) => op.f === "send" && op.type === "invoke").length);
+    const completions = sys.sim.history.all().filter((op) => op.f === "send" && op.type !== "invoke");
+    expect(completions.length).toBe(sys.sim.history.all().filter((op) => op.f === "send" && op.type === "invoke").length);
     const types = new Set(completions.map((op) => op.type));
     expect(types.has("ok")).toBe(true);
     for (const op of completions) {
@@ -79,7 +79,7 @@ describe("clients under faults", () => {
       if (op.type === "ok") expect(logs.get(value.partition as number)?.[value.offset as number]).toBe(value.value);
       if (op.type === "fail") expect(written).not.toContain(value.value);
     }
-    const polled = sys.sim.history.ops.filter((op) => op.f === "poll" && op.type === "ok").flatMap((op) => (op.value as PollValue).records);
+    const polled = sys.sim.history.all().filter((op) => op.f === "poll" && op.type === "ok").flatMap((op) => (op.value as PollValue).records);
     for (const [p, values] of logs) {
       expect(polled.filter(([, partition]) => partition === p).map(([, , , value]) => value)).toEqual(values);
     }
@@ -90,7 +90,7 @@ describe("clients under faults", () => {
     const b = runWithFaults(5).sys;
     const c = runWithFaults(6).sys;
     expect(a.sim.trace.hash).toBe(b.sim.trace.hash);
-    expect(a.sim.history.ops.map((op) => [op.type, op.process, op.value])).toEqual(b.sim.history.ops.map((op) => [op.type, op.process, op.value]));
+    expect(a.sim.history.all().map((op) => [op.type, op.process, op.value])).toEqual(b.sim.history.all().map((op) => [op.type, op.process, op.value]));
     expect(c.sim.trace.hash).not.toBe(a.sim.trace.hash);
   });
 });

@@ -136,7 +136,7 @@ describe("KafkaReader under read_committed", () => {
     sys.runMs(1000);
     drain.active = true;
     expect(sys.runUntil(() => reader().hasDrained, 10_000)).toBe(true);
-    const ops = sys.sim.history.ops.filter((op) => op.type === "ok");
+    const ops = sys.sim.history.all().filter((op) => op.type === "ok");
     expect(ops.find((op) => op.f === "assign")?.value as AssignValue).toEqual({ partitions: [["t", 0]], isolationLevel: "read_committed" });
     const polled = ops.filter((op) => op.f === "poll").flatMap((op) => (op.value as PollValue).records.map((r) => r[3]));
     expect(polled).toEqual(["a", "b"]);

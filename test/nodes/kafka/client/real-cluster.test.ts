@@ -37,9 +37,9 @@ describe("clients against the real cluster", () => {
       const { h, settled, drained } = run(3, crashLeader);
       expect(settled).toBe(true);
       expect(drained).toBe(true);
-      const sends = h.sim.history.ops.filter((op) => op.f === "send" && op.type === "ok");
+      const sends = h.sim.history.all().filter((op) => op.f === "send" && op.type === "ok");
       expect(sends.length).toBeGreaterThan(100);
-      expect(checkKafkaDataHistory(h.sim.history.ops)).toEqual([]);
+      expect(checkKafkaDataHistory(h.sim.history.all())).toEqual([]);
     });
   }
 });

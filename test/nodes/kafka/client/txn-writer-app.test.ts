@@ -12,7 +12,7 @@ function addTxnWriter(sys: FakeTxnSystem, options: Partial<KafkaTxnWriterOptions
   return { writer: () => writer as KafkaTxnWriter, workload };
 }
 
-const ops = (sys: FakeTxnSystem, f: string, type?: HistoryOp["type"]) => sys.sim.history.ops.filter((op) => op.f === f && (type === undefined || op.type === type));
+const ops = (sys: FakeTxnSystem, f: string, type?: HistoryOp["type"]) => sys.sim.history.all().filter((op) => op.f === f && (type === undefined || op.type === type));
 
 function runFor(sys: FakeTxnSystem, writer: () => KafkaTxnWriter, workload: { active: boolean }, ms: number): void {
   sys.runMs(ms);
@@ -113,7 +113,7 @@ describe("KafkaTxnWriter", () => {
       const sys = buildFakeTxnSystem({ seed, topics: [{ name: "t", partitions: 3 }, { name: "u", partitions: 2 }] });
       const { writer, workload } = addTxnWriter(sys, { topics: ["t", "u"], abortRatio: 0.3, keyCount: 3 });
       runFor(sys, writer, workload, 1_000);
-      return JSON.stringify(sys.sim.history.ops.map((op) => [op.type, op.f, op.value, op.timeUs]));
+      return JSON.stringify(sys.sim.history.all().map((op) => [op.type, op.f, op.value, op.timeUs]));
     };
     expect(run(3)).toBe(run(3));
     expect(run(3)).not.toBe(run(4));
