@@ -78,19 +78,33 @@ class OpBlock {
   readonly invokeIndices = new Int32Array(OPS_PER_BLOCK);
   readonly valueStarts = new Int32Array(OPS_PER_BLOCK);
   readonly times = new Float64Array(OPS_PER_BLOCK);
-  sink: ByteSink | undefined = new ByteSink(OPS_PER_BLOCK * 16);
+  sink: ByteSink | undefined;
   bytes: Uint8Array = new Uint8Array(0);
+
+  /** `expectedBytes`: what the block's values will likely take (the previous block's, plus a margin). */
+  constructor(expectedBytes: number) {
+    this.sink = new ByteSink(expectedBytes);
+  }
+
+  get usedBytes(): number {
+    return this.sink === undefined ? this.bytes.length : this.sink.length;
+  }
 
   valueBytes(): Uint8Array {
     return this.sink === undefined ? this.bytes : this.sink.bytes;
   }
 
+  /** Ends the block's writing; its bytes are trimmed to size unless little would be saved. */
   seal(): void {
     if (this.sink === undefined) return;
-    this.bytes = this.sink.trimmed();
+    const { bytes, length } = this.sink;
+    this.bytes = bytes.length - length > bytes.length / 8 ? this.sink.trimmed() : bytes;
     this.sink = undefined;
   }
 }
+
+/** The value bytes a first block starts with; later blocks start with what the one before used. */
+const FIRST_BLOCK_BYTES = OPS_PER_BLOCK * 16;
 
 /**
  * The client-visible history of a run, in the order operations were observed. Listeners
@@ -253,8 +267,10 @@ export class History implements HistoryReader {
   private store(op: HistoryOp): void {
     const slot = this.count & (OPS_PER_BLOCK - 1);
     if (slot === 0) {
-      this.blocks[this.blocks.length - 1]?.seal();
-      this.blocks.push(new OpBlock());
+      const previous = this.blocks[this.blocks.length - 1];
+      previous?.seal();
+      const expected = previous === undefined ? FIRST_BLOCK_BYTES : previous.usedBytes + (previous.usedBytes >>> 4) + 64;
+      this.blocks.push(new OpBlock(expected));
     }
     const block = this.blocks[this.blocks.length - 1] as OpBlock;
     const sink = block.sink as ByteSink;

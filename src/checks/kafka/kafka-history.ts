@@ -2,6 +2,8 @@ import { historyReader, type HistoryOp, type HistoryReader, type HistorySource }
 import type { AssignValue, EndOffsetsValue, PolledRecord, PollValue, SeekValue, SendValue, TxnValue } from "../../nodes/kafka/history-values.js";
 import type { Evidence } from "../violation.js";
 import { partitionKey as brokerPartitionKey } from "../../nodes/kafka/protocol.js";
+import { ObservationTable, SendTable } from "./fold-tables.js";
+import { OffsetListMap, StringListMap } from "./list-maps.js";
 
 /**
  * The history of a Kafka run folded once into the facts the data-plane checkers read
@@ -130,77 +132,6 @@ export const EVIDENCE_LIST_MAX = 10;
 
 // ---- folding ----
 
-/**
- * A Map from offsets to values, as ReadonlyMap (insertion order included), over an array indexed
- * by offset: a run's histories hold a few hundred thousand offsets, and a hash map that size
- * costs a cache miss per lookup and rehashes as it grows. Keys that are not small non-negative
- * integers (only in hand-made histories) go to an ordinary Map beside it.
- */
-class OffsetMap<V> implements ReadonlyMap<number, V> {
-  private readonly slots: (V | undefined)[] = [];
-  private readonly other = new Map<number, V>();
-  /** Every key, in insertion order. */
-  private readonly order: number[] = [];
-
-  get size(): number {
-    return this.order.length;
-  }
-
-  get(key: number): V | undefined {
-    return isSlot(key) ? this.slots[key] : this.other.get(key);
-  }
-
-  has(key: number): boolean {
-    return this.get(key) !== undefined;
-  }
-
-  /** Sets a key that is not in the map yet (the folder only adds). */
-  set(key: number, value: V): void {
-    if (this.has(key)) throw new Error(`OffsetMap: key ${key} is already set`);
-    const k = key + 0; // -0 is 0, as in a Map
-    if (isSlot(k)) this.slots[k] = value;
-    else this.other.set(k, value);
-    this.order.push(k);
-  }
-
-  /** Whether every key is an array slot (so sortedKeys needs no sort). */
-  get dense(): boolean {
-    return this.other.size === 0;
-  }
-
-  /** The keys in ascending order, read off the slots (only when `dense`). */
-  sortedKeys(): number[] {
-    const out: number[] = [];
-    const slots = this.slots;
-    for (let i = 0; i < slots.length; i++) if (slots[i] !== undefined) out.push(i);
-    return out;
-  }
-
-  keys(): MapIterator<number> {
-    return this.order.values();
-  }
-
-  values(): MapIterator<V> {
-    return this.order.map((key) => this.get(key) as V).values();
-  }
-
-  entries(): MapIterator<[number, V]> {
-    return this.order.map((key): [number, V] => [key, this.get(key) as V]).values();
-  }
-
-  [Symbol.iterator](): MapIterator<[number, V]> {
-    return this.entries();
-  }
-
-  forEach(callback: (value: V, key: number, map: ReadonlyMap<number, V>) => void, thisArg?: unknown): void {
-    for (const key of this.order) callback.call(thisArg, this.get(key) as V, key, this);
-  }
-}
-
-function isSlot(key: number): boolean {
-  return Number.isInteger(key) && key >= 0 && key < 2 ** 30;
-}
-
 /** Ascending union of two ascending lists of distinct numbers. */
 function mergeAscending(a: readonly number[], b: readonly number[]): number[] {
   const out: number[] = [];
@@ -228,101 +159,39 @@ interface MutablePartition {
   key: PartitionKey;
   topic: string;
   partition: number;
-  acks: OffsetMap<PlacedSend[]>;
-  observed: OffsetMap<FoldedObservation[]>;
+  acks: OffsetListMap<Ack>;
+  observed: OffsetListMap<Observation>;
   highestReadOffset: number;
   endOffset: { offset: number; op: HistoryOp } | undefined;
   knownOffsets: number[];
   committedOffsets: number[];
 }
 
-/**
- * A folded send: one object per send, its fields read off the send's value once. The ops are
- * kept as indices and handed out as handles (HistoryReader.ref) when asked: a long run folds a
- * few hundred thousand sends.
- */
-class FoldedSend implements Send {
-  readonly topic: string;
-  readonly key: string | null;
-  readonly value: string;
-  readonly partition: number | undefined;
-
-  constructor(
-    private readonly history: HistoryReader,
-    sent: SendValue,
-    readonly outcome: SendOutcome,
-    private readonly invokeIndex: number,
-    private readonly completionIndex: number,
-    readonly offset: number | undefined,
-  ) {
-    this.topic = sent.topic;
-    this.key = sent.key;
-    this.value = sent.value;
-    this.partition = sent.partition;
-  }
-
-  get invoke(): HistoryOp {
-    return this.history.ref(this.invokeIndex);
-  }
-
-  get completion(): HistoryOp | undefined {
-    return this.completionIndex < 0 ? undefined : this.history.ref(this.completionIndex);
-  }
-}
-
-/** An acknowledged send with its position: it is its own Ack (no second object per acknowledgement). */
-class PlacedSend extends FoldedSend implements Ack {
-  declare readonly offset: number;
-
-  get send(): Send {
-    return this;
-  }
-
-  get ok(): HistoryOp {
-    return this.completion as HistoryOp;
-  }
-}
-
-/** One value read at one offset; the first poll that returned it kept as its index. */
-class FoldedObservation implements Observation {
-  reads = 1;
-  committed = false;
-  readonly processes: string[];
-
-  constructor(
-    private readonly history: HistoryReader,
-    readonly value: string,
-    readonly offset: number,
-    private readonly firstIndex: number,
-    process: string,
-  ) {
-    this.processes = [process];
-  }
-
-  get first(): HistoryOp {
-    return this.history.ref(this.firstIndex);
-  }
-}
-
-/** A poll step whose records are decoded from the history each time they are read, not kept. */
+/** A poll step: its op kept as an index, its records decoded from the history each time they are read. */
 class PollStep {
   readonly kind = "poll";
 
   constructor(
     private readonly history: HistoryReader,
-    readonly op: HistoryOp,
+    private readonly opIndex: number,
     readonly isolation: IsolationLevel,
   ) {}
 
+  get op(): HistoryOp {
+    return this.history.ref(this.opIndex);
+  }
+
   get records(): readonly PolledRecord[] {
-    return (this.history.op(this.op.index).value as PollValue).records;
+    return (this.history.op(this.opIndex).value as PollValue).records;
   }
 }
 
 class Folder {
   readonly partitions = new Map<PartitionKey, MutablePartition>();
-  readonly sends = new Map<string, Map<string, Send[]>>();
-  readonly reads = new Map<string, Map<string, ReadPosition[]>>();
+  readonly sends = new Map<string, StringListMap<Send>>();
+  readonly reads = new Map<string, StringListMap<ReadPosition>>();
+  private readonly sendTable: SendTable;
+  private readonly observations: ObservationTable;
   readonly consumers = new Map<string, ConsumerStep[]>();
   /** Sends, transactions and polls invoked and not completed yet, by invoke index. */
   private readonly pendingSends = new Map<number, HistoryOp>();
@@ -331,7 +200,10 @@ class Folder {
   private readonly consumerIsolation = new Map<string, IsolationLevel>();
   private lastPartition: MutablePartition | undefined;
 
-  constructor(private readonly history: HistoryReader) {}
+  constructor(private readonly history: HistoryReader) {
+    this.sendTable = new SendTable(history);
+    this.observations = new ObservationTable(history);
+  }
 
   fold(): void {
     const history = this.history;
@@ -411,19 +283,26 @@ class Folder {
 
   private addSend(value: SendValue, invoke: HistoryOp, completion: HistoryOp | undefined, outcome: SendOutcome = outcomeOf(completion)): void {
     const placed = outcome === "ok" && completion !== undefined && value.partition !== undefined && value.offset !== undefined && value.offset >= 0;
-    const completionIndex = completion === undefined ? -1 : completion.index;
-    const send = placed
-      ? new PlacedSend(this.history, value, outcome, invoke.index, completionIndex, value.offset as number)
-      : new FoldedSend(this.history, value, outcome, invoke.index, completionIndex, undefined);
-    pushIn(mapIn(this.sends, send.topic), send.value, send);
-    if (send instanceof PlacedSend) pushIn(this.partitionOf(value.topic, value.partition as number).acks, send.offset, send);
+    const index = this.sendTable.add({
+      topic: value.topic,
+      key: value.key,
+      value: value.value,
+      partition: value.partition,
+      outcome,
+      invokeIndex: invoke.index,
+      completionIndex: completion === undefined ? -1 : completion.index,
+      offset: placed ? value.offset : undefined,
+    });
+    listMapIn(this.sends, value.topic, this.sendTable.view).add(value.value, index);
+    if (placed) this.partitionOf(value.topic, value.partition as number).acks.add(value.offset as number, index);
   }
 
   private addPoll(op: HistoryOp, isolation: IsolationLevel): void {
     const records = (op.value as PollValue).records;
     const process = op.process;
-    this.stepsOf(process).push(new PollStep(this.history, this.history.ref(op.index), isolation));
+    this.stepsOf(process).push(new PollStep(this.history, op.index, isolation));
     const committed = isolation === "read_committed";
+    const observations = this.observations;
     // Indexed loops, no destructuring or closures: this runs once per record read in the run.
     for (let r = 0; r < records.length; r++) {
       const record = records[r] as PolledRecord;
@@ -433,25 +312,21 @@ class Folder {
       const value = record[3];
       const facts = this.partitionOf(topic, partition);
       if (offset > facts.highestReadOffset) facts.highestReadOffset = offset;
-      const atOffset = facts.observed.get(offset);
-      let observation = atOffset === undefined ? undefined : observationOf(atOffset, value);
-      if (observation === undefined) {
-        observation = new FoldedObservation(this.history, this.canonical(topic, value), offset, op.index, process);
-        if (atOffset === undefined) facts.observed.set(offset, [observation]);
-        else atOffset.push(observation);
-        pushIn(mapIn(this.reads, topic), value, { partition, observation });
-      } else {
-        observation.reads++;
-        if (!observation.processes.includes(process)) observation.processes.push(process);
-      }
-      if (committed) observation.committed = true;
+      let observation = facts.observed.findItem(offset, (o) => observations.valueOf(o) === value);
+      if (observation < 0) {
+        const canonical = this.canonical(topic, value);
+        observation = observations.add(canonical, partition, offset, op.index, process);
+        facts.observed.add(offset, observation);
+        listMapIn(this.reads, topic, observations.view).add(canonical, observation);
+      } else observations.readAgain(observation, process);
+      if (committed) observations.markCommitted(observation);
     }
   }
 
   /** The sent copy of a value read, if it was sent: one string per value, not one per read. */
   private canonical(topic: string, value: string): string {
-    const sends = this.sends.get(topic)?.get(value);
-    return sends === undefined ? value : (sends[0] as Send).value;
+    const send = this.sends.get(topic)?.firstItem(value) ?? -1;
+    return send < 0 ? value : this.sendTable.valueOf(send);
   }
 
   private addEndOffsets(op: HistoryOp, value: EndOffsetsValue): void {
@@ -484,8 +359,8 @@ class Folder {
         key,
         topic,
         partition,
-        acks: new OffsetMap(),
-        observed: new OffsetMap(),
+        acks: new OffsetListMap(this.sendTable.view),
+        observed: new OffsetListMap(this.observations.view),
         highestReadOffset: -1,
         endOffset: undefined,
         knownOffsets: [],
@@ -511,7 +386,7 @@ class Folder {
     // The same lists, from the slots: ascending already, no set and no sort.
     const observed = facts.observed.sortedKeys();
     facts.knownOffsets = mergeAscending(facts.acks.sortedKeys(), observed);
-    facts.committedOffsets = observed.filter((offset) => (facts.observed.get(offset) as FoldedObservation[]).some((o) => o.committed));
+    facts.committedOffsets = observed.filter((offset) => (facts.observed.get(offset) as readonly Observation[]).some((o) => o.committed));
   }
 }
 
@@ -575,31 +450,13 @@ function ascending(a: number, b: number): number {
   return a - b;
 }
 
-function observationOf(observations: readonly FoldedObservation[], value: string): FoldedObservation | undefined {
-  for (let i = 0; i < observations.length; i++) {
-    const o = observations[i] as FoldedObservation;
-    if (o.value === value) return o;
-  }
-  return undefined;
-}
-
-function mapIn<K, K2, V>(map: Map<K, Map<K2, V>>, key: K): Map<K2, V> {
+function listMapIn<V>(map: Map<string, StringListMap<V>>, key: string, view: (item: number) => V): StringListMap<V> {
   let inner = map.get(key);
   if (inner === undefined) {
-    inner = new Map();
+    inner = new StringListMap(view);
     map.set(key, inner);
   }
   return inner;
-}
-
-/**
- * Appends `item` to the list at `key`. A new list is the literal `[item]`: most lists here hold
- * one item (one send per value, one value per offset), and `[]` then push reserves 17 slots.
- */
-function pushIn<K, V>(map: { get(key: K): V[] | undefined; set(key: K, list: V[]): void }, key: K, item: V): void {
-  const list = map.get(key);
-  if (list === undefined) map.set(key, [item]);
-  else list.push(item);
 }
 
 function listIn<K, V>(map: Map<K, V[]>, key: K): V[] {
