@@ -31,7 +31,7 @@ import { checkZombieCommits, ZOMBIE_COMMIT } from "./zombie-commit.js";
  * part (torn-transaction) and not seen then gone (read-committed-unstable).
  */
 
-export { txnHistoryOf } from "./txn-history.js";
+export { txnHistoryOf, TxnHistoryFold } from "./txn-history.js";
 export type { TxnHistory, Txn, TxnStatus, CommittedRead } from "./txn-history.js";
 export { ABORTED_READ, checkAbortedReads } from "./aborted-read.js";
 export { UNCOMMITTED_READ, checkUncommittedReads } from "./uncommitted-read.js";
@@ -65,7 +65,11 @@ export interface KafkaTxnCheckOptions {
 
 /** Folds the history once and runs every transaction checker on it (or those named in options). */
 export function checkKafkaTxnHistory(source: HistorySource, options: KafkaTxnCheckOptions = {}): Violation[] {
-  const history = txnHistoryOf(source);
+  return checkFoldedKafkaTxn(txnHistoryOf(source), options);
+}
+
+/** Runs every transaction checker (or those named in options) on a folded history. */
+export function checkFoldedKafkaTxn(history: TxnHistory, options: KafkaTxnCheckOptions = {}): Violation[] {
   const wanted = options.invariants === undefined ? undefined : new Set(options.invariants);
   return CHECKS.filter((c) => wanted === undefined || wanted.has(c.info.name)).flatMap((c) => c.check(history));
 }

@@ -209,14 +209,22 @@ type ReaderStep =
 /** The ops whose completions the fold reads along with their invokes. */
 const COMPLETIONS_READ: ReadonlySet<string> = new Set(["txn", "init", "poll", "end-offsets"]);
 
-class TxnFolder {
-  readonly txns: Txn[] = [];
-  readonly inits = new Map<string, InitOk[]>();
-  readonly committedReads: CommittedRead[] = [];
-  readonly readers = new Map<string, MutableReader>();
-  readonly txnsByValue = new Map<string, Map<string, Txn[]>>();
-  readonly committedEnds: { op: HistoryOp; offsets: EndOffsets }[] = [];
-  readonly readsByTxn = new Map<Txn, CommittedRead[]>();
+/** Ops whose values the fold keeps: read back from the history, so the fold keeps the recorded snapshot. */
+const VALUES_KEPT: ReadonlySet<string> = new Set(["txn", "init", "end-offsets"]);
+
+/**
+ * Folds a history op by op, in history order, as KafkaHistoryFold does: a run hands it each op as
+ * it is recorded; txnHistoryOf folds a whole history at once. `finish` ends the fold.
+ */
+export class TxnHistoryFold {
+  private finished: TxnHistory | undefined;
+  private readonly txns: Txn[] = [];
+  private readonly inits = new Map<string, InitOk[]>();
+  private readonly committedReads: CommittedRead[] = [];
+  private readonly readers = new Map<string, MutableReader>();
+  private readonly txnsByValue = new Map<string, Map<string, Txn[]>>();
+  private readonly committedEnds: { op: HistoryOp; offsets: EndOffsets }[] = [];
+  private readonly readsByTxn = new Map<Txn, CommittedRead[]>();
   private readonly pendingTxns = new Map<number, HistoryOp>();
   /** The invokes of the open ops this fold reads the completions of, by index. */
   private readonly pendingInvokes = new Map<number, HistoryOp>();
@@ -226,13 +234,15 @@ class TxnFolder {
 
   constructor(private readonly history: HistoryReader) {}
 
-  fold(): void {
-    const history = this.history;
-    for (let i = 0; i < history.length; i++) {
-      const op = history.op(i);
-      if (op.type === "invoke") this.invoke(op);
-      else this.complete(op);
-    }
+  add(recorded: HistoryOp): void {
+    if (this.finished !== undefined) throw new Error(`transaction history fold: op ${recorded.index} added after the fold finished`);
+    const op = VALUES_KEPT.has(recorded.f) ? this.history.op(recorded.index) : recorded;
+    if (op.type === "invoke") this.invoke(op);
+    else this.complete(op);
+  }
+
+  finish(): TxnHistory {
+    if (this.finished !== undefined) return this.finished;
     for (const invoke of this.pendingTxns.values()) this.addTxn(invoke, undefined);
     this.txns.sort((a, b) => a.invoke.index - b.invoke.index);
     for (const txn of this.txns) for (const send of txn.sends) listIn(mapIn(this.txnsByValue, send.topic), send.value).push(txn);
@@ -241,6 +251,12 @@ class TxnFolder {
       if (step.kind === "poll") this.addCommittedPoll(step.op, (this.history.op(step.op.index).value as { records: readonly PolledRecord[] }).records);
       else this.addEndOffsets(step.op, step.offsets);
     }
+    this.pendingTxns.clear();
+    this.pendingInvokes.clear();
+    this.reads.length = 0;
+    const { history, txns, inits, committedReads, readers, txnsByValue, committedEnds, readsByTxn } = this;
+    this.finished = { history, txns, inits, committedReads, readers, txnsByValue, committedEnds, readsByTxn };
+    return this.finished;
   }
 
   private invoke(op: HistoryOp): void {
@@ -343,9 +359,9 @@ class TxnFolder {
 /** Folds a history into transactions, inits and what read_committed readers saw. */
 export function txnHistoryOf(source: HistorySource): TxnHistory {
   const history = historyReader(source);
-  const folder = new TxnFolder(history);
-  folder.fold();
-  return { history, txns: folder.txns, inits: folder.inits, committedReads: folder.committedReads, readers: folder.readers, txnsByValue: folder.txnsByValue, committedEnds: folder.committedEnds, readsByTxn: folder.readsByTxn };
+  const fold = new TxnHistoryFold(history);
+  for (let i = 0; i < history.length; i++) fold.add(history.op(i));
+  return fold.finish();
 }
 
 function statusOf(completion: HistoryOp | undefined, value: TxnOpValue): TxnStatus {

@@ -14,7 +14,7 @@ import { checkUnexpectedWrites, UNEXPECTED_WRITE } from "./unexpected-write.js";
  * (kafka-history.ts) and every checker reads the folded facts.
  */
 
-export { kafkaHistoryOf, partitionKey } from "./kafka-history.js";
+export { kafkaHistoryOf, KafkaHistoryFold, partitionKey } from "./kafka-history.js";
 export type { KafkaHistory, IsolationLevel, PartitionKey } from "./kafka-history.js";
 export { checkKafkaDuplicates, KAFKA_DUPLICATE } from "./duplicate.js";
 export { checkInconsistentOffsets, INCONSISTENT_OFFSETS } from "./inconsistent-offsets.js";
@@ -42,6 +42,10 @@ export const KAFKA_DATA_INVARIANTS: readonly InvariantInfo[] = CHECKS.map((c) =>
 
 /** Folds the history once and runs every data-plane checker on it. */
 export function checkKafkaDataHistory(source: HistorySource): Violation[] {
-  const history = kafkaHistoryOf(source);
+  return checkFoldedKafkaData(kafkaHistoryOf(source));
+}
+
+/** Runs every data-plane checker on a folded history (a KafkaHistoryFold's, when the run folded online). */
+export function checkFoldedKafkaData(history: KafkaHistory): Violation[] {
   return CHECKS.flatMap((c) => c.check(history));
 }

@@ -186,13 +186,20 @@ class PollStep {
   }
 }
 
-class Folder {
-  readonly partitions = new Map<PartitionKey, MutablePartition>();
-  readonly sends = new Map<string, StringListMap<Send>>();
-  readonly reads = new Map<string, StringListMap<ReadPosition>>();
+/**
+ * Folds a history op by op, in history order: a run hands it each op as it is recorded
+ * (History.listen), so the fold never reads the history back; kafkaHistoryOf folds a whole
+ * history at once. `finish` ends the fold (ops still open count as never completed) and returns
+ * the facts; no op may be added after it.
+ */
+export class KafkaHistoryFold {
+  private finished: KafkaHistory | undefined;
+  private readonly partitions = new Map<PartitionKey, MutablePartition>();
+  private readonly sends = new Map<string, StringListMap<Send>>();
+  private readonly reads = new Map<string, StringListMap<ReadPosition>>();
   private readonly sendTable: SendTable;
   private readonly observations: ObservationTable;
-  readonly consumers = new Map<string, ConsumerStep[]>();
+  private readonly consumers = new Map<string, ConsumerStep[]>();
   /** Sends, transactions and polls invoked and not completed yet, by invoke index. */
   private readonly pendingSends = new Map<number, HistoryOp>();
   private readonly pendingTxns = new Map<number, HistoryOp>();
@@ -205,17 +212,23 @@ class Folder {
     this.observations = new ObservationTable(history);
   }
 
-  fold(): void {
-    const history = this.history;
-    for (let i = 0; i < history.length; i++) {
-      const op = history.op(i);
-      if (op.type === "invoke") this.invoke(op);
-      else this.complete(op);
-    }
+  add(op: HistoryOp): void {
+    if (this.finished !== undefined) throw new Error(`kafka history fold: op ${op.index} added after the fold finished`);
+    if (op.type === "invoke") this.invoke(op);
+    else this.complete(op);
+  }
+
+  finish(): KafkaHistory {
+    if (this.finished !== undefined) return this.finished;
     for (const invoke of this.pendingSends.values()) this.addSend(invoke.value as SendValue, invoke, undefined);
     for (const invoke of this.pendingTxns.values()) this.addTxnSends(invoke, undefined);
     for (const invoke of this.pendingPolls.values()) this.stepsOf(invoke.process).push({ kind: "unknown-poll", op: this.history.ref(invoke.index) });
     for (const facts of this.partitions.values()) this.sortOffsets(facts);
+    this.pendingSends.clear();
+    this.pendingTxns.clear();
+    this.pendingPolls.clear();
+    this.finished = { history: this.history, partitions: this.partitions, sends: this.sends, reads: this.reads, consumers: this.consumers };
+    return this.finished;
   }
 
   private invoke(op: HistoryOp): void {
@@ -393,9 +406,9 @@ class Folder {
 /** Folds a history into the per-partition, per-value and per-consumer facts. */
 export function kafkaHistoryOf(source: HistorySource): KafkaHistory {
   const history = historyReader(source);
-  const folder = new Folder(history);
-  folder.fold();
-  return { history, partitions: folder.partitions, sends: folder.sends, reads: folder.reads, consumers: folder.consumers };
+  const fold = new KafkaHistoryFold(history);
+  for (let i = 0; i < history.length; i++) fold.add(history.op(i));
+  return fold.finish();
 }
 
 // ---- helpers the checkers share ----

@@ -1,8 +1,8 @@
 import type { Simulation } from "../../../sim/simulation.js";
 import { msToUs } from "../../../sim/time.js";
-import { checkKafkaDataHistory, KAFKA_DATA_INVARIANTS } from "../../checks/kafka/index.js";
+import { checkFoldedKafkaData, KAFKA_DATA_INVARIANTS, KafkaHistoryFold } from "../../checks/kafka/index.js";
 import { HW_MONOTONIC, LSO_BELOW_HW, LSO_MONOTONIC, ONE_LEADER_PER_EPOCH, REPLICAS_AGREE, ReplicationInvariants } from "../../checks/kafka-online/replication-invariants.js";
-import { checkKafkaTxnHistory, KAFKA_TXN_INVARIANTS } from "../../checks/kafka-txn/index.js";
+import { checkFoldedKafkaTxn, KAFKA_TXN_INVARIANTS, TxnHistoryFold } from "../../checks/kafka-txn/index.js";
 import type { InvariantInfo, Violation } from "../../checks/violation.js";
 import type { Broker } from "../../nodes/kafka/broker.js";
 import { KAFKA_BUGS } from "../../nodes/kafka/bugs.js";
@@ -301,6 +301,7 @@ export const kafka: SystemModel<KafkaCluster, KafkaClient> = {
       }));
     }
     const drained = drainedReadersOf(sim);
+    const folds = foldOnline(sim);
     const clientNodes = clientNodeIdsOf(all);
     const startMs = new Map([...readers, ...txnWriters, ...copiers].map(([id, config]) => [id, config.startMs]));
     for (const id of clientNodes) {
@@ -316,7 +317,7 @@ export const kafka: SystemModel<KafkaCluster, KafkaClient> = {
         workload.active = false;
         drain.active = true;
       },
-      checkHistory: () => [...checkKafkaDataHistory(sim.history), ...checkKafkaTxnHistory(sim.history)],
+      checkHistory: () => [...checkFoldedKafkaData(folds.data.finish()), ...checkFoldedKafkaTxn(folds.txn.finish())],
       checkLiveness: () => [
         ...checkConverged(sim, cluster, readers.map(([id]) => id), drained, copierGroupsOf(copiers)),
         ...checkHangingTransactions(sim, cluster, transactionalIdsOf(sim, [...txnWriters, ...copiers].map(([id]) => id))),
@@ -346,6 +347,20 @@ function isCurrentIncarnation(sim: Simulation, process: string): boolean {
 /** Each copier group and the topic it consumes. */
 function copierGroupsOf(copiers: readonly [string, KafkaCopierConfig][]): Map<string, string> {
   return new Map(copiers.map(([, config]) => [config.groupId, config.inputTopic]));
+}
+
+/**
+ * The history checkers' folds, fed each op as it is recorded: the checkers then never read the
+ * history back, and a long run's ops are never all built as objects at once.
+ */
+function foldOnline(sim: Simulation): { data: KafkaHistoryFold; txn: TxnHistoryFold } {
+  const data = new KafkaHistoryFold(sim.history);
+  const txn = new TxnHistoryFold(sim.history);
+  sim.history.listen((op) => {
+    data.add(op);
+    txn.add(op);
+  });
+  return { data, txn };
 }
 
 /** The readers (by node id) that have recorded their end offsets, filled in as the run records them. */
