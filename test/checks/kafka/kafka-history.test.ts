@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { kafkaHistoryOf, partitionKey } from "../../../src/checks/kafka/kafka-history.js";
+import { historyReader } from "../../../sim/history.js";
+import { KafkaHistoryFold, kafkaHistoryOf, partitionKey } from "../../../src/checks/kafka/kafka-history.js";
 import { KafkaHistoryBuilder, records } from "./kafka-builder.js";
 
 describe("kafkaHistoryOf", () => {
@@ -87,5 +88,19 @@ describe("kafkaHistoryOf", () => {
     expect(steps.map((s) => s.kind)).toEqual(["reposition", "poll", "unknown-poll", "reposition"]);
     expect(steps[0]).toMatchObject({ partitions: ["t-0", "t-1"] });
     expect(steps[3]).toMatchObject({ partitions: ["t-1"] });
+  });
+
+  it("a fold fed op by op finishes once: a pending send counts as pending, and no op may follow the finish", () => {
+    const b = new KafkaHistoryBuilder();
+    b.sendOk("p1", "t", "a", 0, 0);
+    b.sendPending("p2", "t", "b");
+    const ops = b.ops;
+    const fold = new KafkaHistoryFold(historyReader(ops));
+    for (const op of ops) fold.add(op);
+    const folded = fold.finish();
+    expect(fold.finish()).toBe(folded);
+    expect(folded.sends.get("t")?.get("b")?.map((s) => s.outcome)).toEqual(["pending"]);
+    expect(folded.partitions.get("t-0")?.acks.get(0)?.map((a) => a.value)).toEqual(["a"]);
+    expect(() => fold.add(ops[0] as (typeof ops)[number])).toThrow(/after the fold finished/);
   });
 });
