@@ -480,9 +480,13 @@ export class Broker implements Actor {
     }
   }
 
-  /** Assigns the batch its offsets and the leader epoch, appends it, and lets the HW and parked fetches move. */
+  /**
+   * Assigns the batch its offsets and the leader epoch, appends it, and lets the HW and parked
+   * fetches move. The records are copied to an array of their exact size: the log keeps the batch
+   * for the rest of the run, and a producer's array, filled by push, has room for many more.
+   */
   private appendAsLeader(replica: Replica, batch: RecordBatch): ReturnType<Replica["append"]> {
-    const result = replica.append({ ...batch, baseOffset: replica.log.logEndOffset, partitionLeaderEpoch: replica.leaderEpoch });
+    const result = replica.append({ ...batch, records: batch.records.slice(), baseOffset: replica.log.logEndOffset, partitionLeaderEpoch: replica.leaderEpoch });
     this.maybeAdvanceHighWatermark(replica);
     this.wakeParkedFetches();
     return result;
