@@ -67,6 +67,7 @@ interface ShapeNode {
 export class ValueCodec {
   private readonly strings: string[] = [];
   private readonly stringIds = new Map<string, number>();
+  /** Candidates for interning: a direct-mapped table of strings seen lately, with their counts. */
   private readonly slotStrings: (string | undefined)[] = new Array<string | undefined>(INTERN_SLOTS).fill(undefined);
   private readonly slotWrites = new Uint8Array(INTERN_SLOTS);
   private readonly shapes: (readonly string[])[] = [];
@@ -161,7 +162,7 @@ export class ValueCodec {
     const known = this.stringIds.get(value);
     if (known !== undefined) return known;
     if (value.length > INTERN_LENGTH_MAX) return -1;
-    const slot = hashString(value) & (INTERN_SLOTS - 1);
+    const slot = slotOf(value);
     if (this.slotStrings[slot] !== value) {
       this.slotStrings[slot] = value;
       this.slotWrites[slot] = 1;
@@ -186,8 +187,8 @@ export class ValueCodec {
   private encodeObject(value: Record<string, unknown>, sink: ByteSink): void {
     let node = this.shapeRoot;
     const values: unknown[] = [];
+    // for-in over a plain object (its prototype is Object.prototype) lists its own keys only.
     for (const key in value) {
-      if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
       let child = node.children.get(key);
       if (child === undefined) {
         child = { id: -1, children: new Map() };
@@ -325,10 +326,16 @@ function writeVarint(sink: ByteSink, value: number): void {
   sink.length = at;
 }
 
-function hashString(value: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < value.length; i++) hash = Math.imul(hash ^ value.charCodeAt(i), 0x01000193);
-  return hash >>> 0;
+
+/** A candidate slot from the length and a few characters: cheap, and unique values differ in their last ones. */
+function slotOf(value: string): number {
+  const n = value.length;
+  if (n === 0) return 0;
+  let hash = Math.imul(n, 0x9e3779b1) ^ value.charCodeAt(0);
+  hash = Math.imul(hash, 0x01000193) ^ value.charCodeAt(n - 1);
+  hash = Math.imul(hash, 0x01000193) ^ value.charCodeAt(n >>> 1);
+  if (n > 2) hash = Math.imul(hash, 0x01000193) ^ value.charCodeAt(n - 2);
+  return (hash ^ (hash >>> 15)) & (INTERN_SLOTS - 1);
 }
 
 function isPlainObject(value: object): value is Record<string, unknown> {

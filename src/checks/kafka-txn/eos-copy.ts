@@ -168,8 +168,11 @@ function groupsOf(history: TxnHistory): Group[] {
 
 function copierFieldsOf(txn: Txn): CopierTxnFields | undefined {
   const { groupId, inputs, offsets } = txn.value;
+  if (typeof groupId !== "string") return undefined;
+  if (Array.isArray(inputs) && Array.isArray(offsets)) return { groupId, inputs: inputs as PolledRecord[], offsets: offsets as CopierTxnFields["offsets"] };
+  // The completion lacks them: take them from the invoke (read from the history only then).
   const invoked = txn.invoke.value as Readonly<Record<string, unknown>>;
-  if (typeof groupId !== "string" || !Array.isArray(inputs ?? invoked.inputs)) return undefined;
+  if (!Array.isArray(inputs ?? invoked.inputs)) return undefined;
   return { groupId, inputs: (inputs ?? invoked.inputs) as PolledRecord[], offsets: (Array.isArray(offsets) ? offsets : Array.isArray(invoked.offsets) ? invoked.offsets : []) as CopierTxnFields["offsets"] };
 }
 
@@ -186,8 +189,10 @@ function knownInputs(history: TxnHistory, group: Group): Map<PartitionKey, Map<n
   for (const read of history.committedReads) if (group.inputTopics.has(read.topic)) add(read.topic, read.partition, read.offset, read.value, read.op);
   // Acknowledged writes to an input topic exist too, whether or not any copier ever got them.
   for (let i = 0; i < history.history.length; i++) {
+    // The handle reads f and type without decoding the value: only acknowledged sends are decoded.
+    const ref = history.history.ref(i);
+    if (ref.f !== "send" || ref.type !== "ok") continue;
     const op = history.history.op(i);
-    if (op.f !== "send" || op.type !== "ok") continue;
     const sent = op.value as SendValue;
     if (group.inputTopics.has(sent.topic) && sent.partition !== undefined && sent.offset !== undefined && sent.offset >= 0) add(sent.topic, sent.partition, sent.offset, sent.value, op);
   }
@@ -238,8 +243,9 @@ function committedPositions(history: TxnHistory, group: Group): Map<PartitionKey
 
 function lastCommittedOffsets(history: TxnHistory, groupId: string): HistoryOp | undefined {
   for (let i = history.history.length - 1; i >= 0; i--) {
+    const ref = history.history.ref(i);
+    if (ref.f !== "committed-offsets" || ref.type !== "ok") continue;
     const op = history.history.op(i);
-    if (op.f !== "committed-offsets" || op.type !== "ok") continue;
     const value = op.value as Partial<CommittedOffsetsValue> | null;
     if (value?.groupId === groupId && Array.isArray(value.offsets)) return op;
   }
