@@ -117,6 +117,7 @@ export type ConsumerStep =
   | { readonly kind: "reposition"; readonly op: HistoryOp; readonly partitions: readonly PartitionKey[] };
 
 export interface KafkaHistory {
+  /** The history folded: ops by index, for evidence and for the records of polls. */
   readonly history: HistoryReader;
   readonly partitions: ReadonlyMap<PartitionKey, PartitionFacts>;
   /** topic → value → every send of it, in invoke order. */
@@ -188,8 +189,9 @@ class PollStep {
 
 /**
  * Folds a history op by op, in history order: a run hands it each op as it is recorded
- * (History.listen), so the fold never reads the history back; kafkaHistoryOf folds a whole
- * history at once. `finish` ends the fold (ops still open count as never completed) and returns
+ * (History.listen), so no op is decoded to fold it; kafkaHistoryOf folds a recorded history the
+ * same way. Sends and reads go into typed tables (fold-tables.ts); a poll's records are not
+ * kept but read back from the history when a checker walks the consumer's steps. `finish` ends the fold (ops still open count as never completed) and returns
  * the facts; no op may be added after it.
  */
 export class KafkaHistoryFold {
