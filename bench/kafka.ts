@@ -107,7 +107,9 @@ new PerformanceObserver((list) => { for (const entry of list.getEntries()) gcMs 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 const runs = [];
-for (let i = 0; i < Number(runsText); i++) {
+// One run per call: its simulation is dropped when the call returns (a suspended top-level
+// await would otherwise keep the last run's locals, and the heap measured after the runs).
+async function runOnce() {
   const prepared = lib.prepareRun(scenario, { seed: Number(seedText) });
   const endUs = lib.msToUs(scenario.config.durationMs);
   let sends = 0, acked = 0;
@@ -137,10 +139,11 @@ for (let i = 0; i < Number(runsText); i++) {
     heldBuffers = Math.max(heldBuffers, held.arrayBuffers);
   }
   await settle();
-  runs.push({ events: result.events, traceRecords: result.traceRecords, traceHash: result.traceHash, verdict: result.verdict,
+  return { events: result.events, traceRecords: result.traceRecords, traceHash: result.traceHash, verdict: result.verdict,
     simMs: result.simTimeMs, historyOps: result.historyOps, sends, acked, loopMs: t1 - t0, checkMs: t2 - t1,
-    loopCpuMs: c1 - c0, checkCpuMs: c2 - c1, gcMs: gcMs - gc0 });
+    loopCpuMs: c1 - c0, checkCpuMs: c2 - c1, gcMs: gcMs - gc0 };
 }
+for (let i = 0; i < Number(runsText); i++) runs.push(await runOnce());
 globalThis.gc?.();
 console.log(JSON.stringify({ runs, baselineRssMb, peakRssMb: process.resourceUsage().maxRSS / 1024,
   peakHeapUsedMb: mb(peakHeapUsed), heldHeapMb: mb(heldHeapUsed), heldBuffersMb: mb(heldBuffers), liveHeapAfterMb: mb(process.memoryUsage().heapUsed) }));
