@@ -134,27 +134,31 @@ export class ValueCodec {
       writeVarint(sink, id);
       return;
     }
-    let latin1 = true;
-    for (let i = 0; i < value.length; i++) {
-      if (value.charCodeAt(i) > 0xff) {
-        latin1 = false;
-        break;
-      }
+    const start = sink.length;
+    if (!this.writeChars(value, sink, TAG_LATIN1)) {
+      sink.length = start;
+      this.writeChars(value, sink, TAG_UTF16);
     }
-    this.tag(sink, latin1 ? TAG_LATIN1 : TAG_UTF16);
+  }
+
+  /** Writes the string with its tag and length, one byte per char (false, unfinished, on a char above 0xff) or two. */
+  private writeChars(value: string, sink: ByteSink, tag: typeof TAG_LATIN1 | typeof TAG_UTF16): boolean {
+    this.tag(sink, tag);
     writeVarint(sink, value.length);
-    sink.ensure(latin1 ? value.length : value.length * 2);
+    const wide = tag === TAG_UTF16;
+    sink.ensure(wide ? value.length * 2 : value.length);
     const bytes = sink.bytes;
     let at = sink.length;
     for (let i = 0; i < value.length; i++) {
       const code = value.charCodeAt(i);
-      if (latin1) bytes[at++] = code;
-      else {
+      if (wide) {
         bytes[at++] = code & 0xff;
         bytes[at++] = code >>> 8;
-      }
+      } else if (code > 0xff) return false;
+      else bytes[at++] = code;
     }
     sink.length = at;
+    return true;
   }
 
   /** The string's id if it is interned (interning it now if it has just earned it), else -1. */
@@ -186,8 +190,8 @@ export class ValueCodec {
 
   private encodeObject(value: Record<string, unknown>, sink: ByteSink): void {
     let node = this.shapeRoot;
-    const values: unknown[] = [];
-    // for-in over a plain object (its prototype is Object.prototype) lists its own keys only.
+    // for-in over a plain object (its prototype is Object.prototype) lists its own keys only,
+    // in the same order both times.
     for (const key in value) {
       let child = node.children.get(key);
       if (child === undefined) {
@@ -195,7 +199,6 @@ export class ValueCodec {
         node.children.set(key, child);
       }
       node = child;
-      values.push(value[key]);
     }
     if (node.id < 0) {
       node.id = this.shapes.length;
@@ -203,7 +206,7 @@ export class ValueCodec {
     }
     this.tag(sink, TAG_OBJECT);
     writeVarint(sink, node.id);
-    for (let i = 0; i < values.length; i++) this.encode(values[i], sink);
+    for (const key in value) this.encode(value[key], sink);
   }
 
   private encodeOpaque(value: unknown, sink: ByteSink): void {
