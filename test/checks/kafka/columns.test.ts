@@ -16,6 +16,24 @@ describe("columns", () => {
     expect(ints.get(2)).toBe(-7);
   });
 
+  it("columns keep values across their fixed-size chunks (tens of thousands of entries)", () => {
+    const ints = new Int32Column();
+    const doubles = new Float64Column();
+    for (let i = 0; i < 20_000; i++) {
+      ints.push(i);
+      doubles.push(i / 4);
+    }
+    for (const i of [0, 4095, 4096, 4097, 8191, 8192, 19_999]) {
+      expect(ints.get(i)).toBe(i);
+      expect(doubles.get(i)).toBe(i / 4);
+    }
+    const slots = new Int32Column();
+    slots.push(1);
+    slots.extendTo(10_000, -1);
+    slots.set(9_999, 5);
+    expect([slots.length, slots.get(0), slots.get(4096), slots.get(9_998), slots.get(9_999)]).toEqual([10_000, 1, -1, -1, 5]);
+  });
+
   it("Int32Column.extendTo fills the new entries and never shrinks", () => {
     const ints = new Int32Column();
     ints.push(9);
