@@ -191,8 +191,9 @@ class PollStep {
  * Folds a history op by op, in history order: a run hands it each op as it is recorded
  * (History.listen), so no op is decoded to fold it; kafkaHistoryOf folds a recorded history the
  * same way. Sends and reads go into typed tables (fold-tables.ts); a poll's records are not
- * kept but read back from the history when a checker walks the consumer's steps. `finish` ends the fold (ops still open count as never completed) and returns
- * the facts; no op may be added after it.
+ * kept but read back from the history when a checker walks the consumer's steps. `finish` ends
+ * the fold (ops still open count as never completed) and returns the facts; no op may be added
+ * after it.
  */
 export class KafkaHistoryFold {
   private finished: KafkaHistory | undefined;
@@ -201,6 +202,8 @@ export class KafkaHistoryFold {
   private readonly reads = new Map<string, StringListMap<ReadPosition>>();
   private readonly sendTable: SendTable;
   private readonly observations: ObservationTable;
+  /** Whether observation `item` is of `value` (one function for every record folded). */
+  private readonly holdsValue = (item: number, value: string): boolean => this.observations.valueOf(item) === value;
   private readonly consumers = new Map<string, ConsumerStep[]>();
   /** Sends, transactions and polls invoked and not completed yet, by invoke index. */
   private readonly pendingSends = new Map<number, HistoryOp>();
@@ -327,7 +330,7 @@ export class KafkaHistoryFold {
       const value = record[3];
       const facts = this.partitionOf(topic, partition);
       if (offset > facts.highestReadOffset) facts.highestReadOffset = offset;
-      let observation = facts.observed.findItem(offset, (o) => observations.valueOf(o) === value);
+      let observation = facts.observed.findItem(offset, this.holdsValue, value);
       if (observation < 0) {
         const canonical = this.canonical(topic, value);
         observation = observations.add(canonical, partition, offset, op.index, process);

@@ -118,14 +118,17 @@ export class OffsetListMap<V> implements ReadonlyMap<number, readonly V[]> {
     else list.push(item);
   }
 
-  /** The first item at `key` that `matches`, as an index, or -1. */
-  findItem(key: number, matches: (item: number) => boolean): number {
+  /**
+   * The first item at `key` that `matches` `wanted`, as an index, or -1. `wanted` is passed
+   * through so that a caller on a hot path can pass one function, not a new closure per call.
+   */
+  findItem<T>(key: number, matches: (item: number, wanted: T) => boolean, wanted: T): number {
     const k = key + 0;
     const head = this.head(k);
     if (head === NO_ITEM) return -1;
     const list = this.more.get(k);
-    if (list === undefined) return matches(head) ? head : -1;
-    for (let i = 0; i < list.length; i++) if (matches(list[i] as number)) return list[i] as number;
+    if (list === undefined) return matches(head, wanted) ? head : -1;
+    for (let i = 0; i < list.length; i++) if (matches(list[i] as number, wanted)) return list[i] as number;
     return -1;
   }
 

@@ -50,8 +50,9 @@ describe("OffsetListMap", () => {
     expect([...map.keys()]).toEqual([5, 1]);
     expect(map.dense).toBe(true);
     expect(map.sortedKeys()).toEqual([1, 5]);
-    expect(map.findItem(5, (item) => item === 5)).toBe(5);
-    expect(map.findItem(5, (item) => item === 0)).toBe(-1);
+    const isItem = (item: number, wanted: number): boolean => item === wanted;
+    expect(map.findItem(5, isItem, 5)).toBe(5);
+    expect(map.findItem(5, isItem, 0)).toBe(-1);
   });
 
   it("takes keys that are not column slots (negative, fractional, far off; -0 as 0) beside the slots", () => {
